@@ -1,0 +1,1 @@
+"""MNR Data Hub: harmonised, quality-gated OCSEA administrative data indexed by the Model National Response."""

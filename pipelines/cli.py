@@ -1,0 +1,279 @@
+"""The `mnr` command (DESIGN.md section 8). Exit codes: 0 success (a rejected submission is a success of the
+system), 2 bad usage or input that cannot be taken, 1 internal failure. Heavy libraries are imported only by
+the commands that need them, so that `mnr submit` and `mnr status` answer at once."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from pathlib import Path
+
+from pipelines.settings import SAMPLES_DIR, prepare_environment
+
+
+class UsageError(Exception):
+    """Bad usage or input (exit 2)."""
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+# ---------------------------------------------------------------------------------------------- submit
+def cmd_submit(args) -> int:
+    from pipelines.ingest.archive import SubmissionRefused, submit
+
+    p = prepare_environment()
+    try:
+        receipt, new = submit(p, Path(args.file), args.country)
+    except SubmissionRefused as e:
+        raise UsageError(str(e)) from e
+    note = "" if new else "  (already received: the same file was submitted before; nothing changed)"
+    print(f"{receipt.submission_id}{note}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- run
+def run_pipeline(countries: list[str] | None = None, progress=None) -> list[dict]:
+    """Process pending submissions through the Dagster asset graph; return their status rows."""
+    p = prepare_environment()
+    from pipelines.submissions import pending, status_rows
+
+    todo = pending(p, countries)
+    if not todo:
+        return []
+    import dagster as dg
+
+    from pipelines.assets.runs import range_tags
+    from pipelines.assets.standardise import reference_is_current
+    from pipelines.definitions import defs
+    from pipelines.partitions import country_partitions
+
+    instance = dg.DagsterInstance.get()
+    if not reference_is_current():
+        _step(progress, "loading reference data (seeds changed)")
+        result = defs.get_job_def("load_reference_data").execute_in_process(
+            instance=instance, raise_on_error=False, tags={"mnr/reason": "seeds changed"})
+        if not result.success:
+            raise RuntimeError("loading the reference data failed: see the run in the Dagster UI (mnr ui)")
+    run_for = sorted({r.country for r in todo})
+    known = set(instance.get_dynamic_partitions(country_partitions.name))
+    new = [c for c in run_for if c not in known]
+    if new:
+        instance.add_dynamic_partitions(country_partitions.name, new)
+    ids = [r.submission_id for r in todo]
+    _step(progress, f"processing {len(ids)} submission(s) from {', '.join(run_for)}")
+    tags = {**range_tags(instance, run_for), "mnr/countries": ",".join(run_for), "mnr/submissions": ",".join(ids)}
+    result = defs.get_job_def("process_submissions").execute_in_process(
+        instance=instance, tags=tags, raise_on_error=False)
+    if not result.success:
+        failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+        raise RuntimeError(
+            f"the run {result.run_id} failed at {', '.join(failed) or 'an unknown step'}; nothing half-published. "
+            "See the run in the Dagster UI (mnr ui) for the error, fix it and run `mnr run` again."
+        )
+    return [row for row in status_rows(p) if row["submission_id"] in set(ids)]
+
+
+def _step(progress, text: str) -> None:
+    if progress is not None:
+        progress(text)
+
+
+def print_verdicts(rows: list[dict]) -> None:
+    from rich.table import Table
+
+    t = Table(title="Submissions processed")
+    for col in ("submission", "country", "file", "verdict", "errors", "warnings", "published"):
+        t.add_column(col)
+    colour = {"accepted": "green", "accepted_with_warnings": "yellow", "rejected": "red"}
+    for r in rows:
+        v = r["verdict"] or "pending"
+        t.add_row(r["submission_id"], r["country"], r["file_name"], f"[{colour.get(v, 'white')}]{v}[/]",
+                  str(r["errors"]), str(r["warnings"]), "yes" if r["state"] == "published" else "no")
+    _console().print(t)
+
+
+def cmd_run(args) -> int:
+    from pipelines.ingest.archive import normalise_country, SubmissionRefused
+
+    countries = None
+    if args.country:
+        try:
+            countries = [normalise_country(args.country)]
+        except SubmissionRefused as e:
+            raise UsageError(str(e)) from e
+    console = _console()
+    with console.status("starting") as status:
+        rows = run_pipeline(countries, progress=lambda text: (status.update(text), console.print(f"• {text}")))
+    if not rows:
+        print("Nothing pending: every submission has been processed.")
+        return 0
+    print_verdicts(rows)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- status / feedback
+def cmd_status(args) -> int:
+    from pipelines.submissions import status_rows
+
+    rows = status_rows(prepare_environment())
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("No submissions yet. Submit a file with: mnr submit FILE --country ISO3")
+        return 0
+    print_verdicts(rows)
+    return 0
+
+
+def cmd_feedback(args) -> int:
+    from pipelines.ingest.archive import all_receipts
+
+    p = prepare_environment()
+    match = [r for r in all_receipts(p) if r.submission_id == args.submission_id.strip()]
+    if not match:
+        raise UsageError(f"no submission {args.submission_id!r}: `mnr status` lists the submission ids")
+    r = match[0]
+    folder = p.feedback_dir(r.country, r.submission_id)
+    if not (folder / "findings.json").is_file():
+        raise UsageError(f"{r.submission_id} has not been processed yet: run `mnr run` first")
+    if args.json:
+        print((folder / "findings.json").read_text(), end="")
+    else:
+        print(folder / "report.html")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- query
+def cmd_query(args) -> int:
+    import duckdb
+
+    from pipelines.resources import connect
+
+    p = prepare_environment()
+    if not p.warehouse.exists():
+        raise UsageError("nothing has been published yet: run `mnr run` (or `mnr demo`) first")
+    with connect(p.warehouse, read_only=True) as conn:
+        try:
+            cur = conn.execute(args.sql)
+        except duckdb.Error as e:
+            msg = str(e)
+            if "read-only" in msg.lower():
+                raise UsageError("mnr query is read-only: statements that change data are refused. "
+                                 "Use SELECT over published.observations.") from e
+            raise UsageError(f"the query failed: {msg.splitlines()[0]}") from e
+        cols = [d[0] for d in cur.description] if cur.description else []
+        rows = cur.fetchall()
+    if args.format == "json":
+        print(json.dumps([dict(zip(cols, r)) for r in rows], indent=2, default=str))
+    elif args.format == "csv":
+        w = csv.writer(sys.stdout)
+        w.writerow(cols)
+        w.writerows(rows)
+    else:
+        from rich.table import Table
+
+        t = Table()
+        for c in cols:
+            t.add_column(c)
+        for r in rows:
+            t.add_row(*["" if v is None else str(v) for v in r])
+        _console().print(t)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- demo / ui
+def cmd_demo(args) -> int:
+    from pipelines.ingest.archive import submit
+
+    p = prepare_environment()
+    console = _console()
+    manifest = json.loads((SAMPLES_DIR / "samples.json").read_text())
+    for s in manifest["samples"]:
+        receipt, new = submit(p, SAMPLES_DIR / s["file"], s["country"])
+        console.print(f"• submitted {s['file']} for {s['country']} → {receipt.submission_id}"
+                      + ("" if new else " (already received)"))
+    with console.status("running the pipeline") as status:
+        rows = run_pipeline(progress=lambda text: (status.update(text), console.print(f"• {text}")))
+    from pipelines.submissions import status_rows
+
+    print_verdicts(rows or status_rows(p))
+    console.print(
+        f"\nWhere to look:\n"
+        f"  feedback reports   {p.feedback}/<ISO3>/<submission_id>/report.html  (mnr feedback SUBMISSION_ID)\n"
+        f"  published values   mnr query \"select * from published.observations limit 20\"\n"
+        f"  the pipeline       mnr ui  (Dagster UI at http://127.0.0.1:3000)\n"
+        f"  everything written {p.home}"
+    )
+    return 0
+
+
+def cmd_ui(args) -> int:
+    from pipelines.settings import REPO_ROOT, bin_dir
+
+    prepare_environment()
+    exe = bin_dir() / "dagster"
+    cmd = [str(exe if exe.exists() else "dagster"), "dev", "-w", str(REPO_ROOT / "workspace.yaml"),
+           "-h", args.host, "-p", str(args.port)]
+    os.chdir(REPO_ROOT)
+    os.execv(cmd[0], cmd) if exe.exists() else os.execvp(cmd[0], cmd)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- main
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="mnr", description="MNR Data Hub: harmonised, quality-gated OCSEA statistics.")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    s = sub.add_parser("submit", help="archive a country's file and print its submission id")
+    s.add_argument("file")
+    s.add_argument("--country", required=True, help="ISO 3166-1 alpha-3 code, e.g. KEN")
+    s.set_defaults(func=cmd_submit)
+    s = sub.add_parser("run", help="process pending submissions end to end")
+    s.add_argument("--country", help="only this country (ISO3)")
+    s.set_defaults(func=cmd_run)
+    s = sub.add_parser("status", help="list submissions and their verdicts")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_status)
+    s = sub.add_parser("feedback", help="the feedback report of a submission")
+    s.add_argument("submission_id")
+    s.add_argument("--json", action="store_true", help="print the findings document")
+    s.set_defaults(func=cmd_feedback)
+    s = sub.add_parser("query", help="read-only SQL over the published tables")
+    s.add_argument("sql")
+    s.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    s.set_defaults(func=cmd_query)
+    s = sub.add_parser("demo", help="submit the bundled samples and run everything")
+    s.set_defaults(func=cmd_demo)
+    s = sub.add_parser("ui", help="start the Dagster UI on this project")
+    s.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
+    s.add_argument("--port", type=int, default=3000)
+    s.set_defaults(func=cmd_ui)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as e:
+        print(f"mnr {args.command}: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # an internal failure: say what and where to look, exit 1
+        print(f"mnr {args.command}: internal error: {e}", file=sys.stderr)
+        if os.environ.get("MNR_DEBUG"):
+            raise
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

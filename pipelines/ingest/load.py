@@ -1,0 +1,129 @@
+"""Read one archived submission into the warehouse's raw layer (one row per source data cell)."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from pipelines.ingest.archive import Receipt
+from pipelines.ingest.layout import RECORD_COLUMNS, extract_records
+from pipelines.ingest.readers import read_tables
+from pipelines.quality.findings import Finding
+from pipelines.reference import normalise_label
+from pipelines.settings import Paths
+
+# Sheets that explain rather than hold data are skipped without a finding.
+NOTES_SHEETS = {"notes", "note", "readme", "read me", "instructions", "metadata", "sources", "about",
+                "lisez moi", "instrucciones", "instrucoes", "notas", "ملاحظات", "تعليمات"}
+
+RAW_DDL = """
+create schema if not exists raw;
+create table if not exists raw.observations (
+    submission_id varchar not null,
+    country varchar not null,
+    sheet varchar,
+    file_row integer not null,
+    source_ref varchar not null,
+    value_column varchar,
+    ref_area_raw varchar, time_period_raw varchar, indicator_raw varchar, sex_raw varchar, age_raw varchar,
+    offence_raw varchar, value_raw varchar, unit_raw varchar, obs_status_raw varchar, comment_raw varchar,
+    value_num double,
+    value_state varchar not null
+);
+create table if not exists raw.columns (
+    submission_id varchar not null, sheet varchar, field varchar not null, header varchar, column_letter varchar
+);
+create table if not exists raw.submissions (
+    submission_id varchar primary key, country varchar not null, file_name varchar not null,
+    sha256 varchar not null, received_at varchar not null, layouts varchar, records integer not null
+);
+"""
+
+
+@dataclass
+class IngestResult:
+    receipt: Receipt
+    records: pd.DataFrame
+    findings: list[Finding] = field(default_factory=list)
+    layouts: list[str] = field(default_factory=list)
+    quarantined: bool = False
+    columns: list[dict] = field(default_factory=list)   # field -> header as written, per sheet
+
+
+def read_submission(paths: Paths, receipt: Receipt) -> IngestResult:
+    tables, findings = read_tables(receipt.path(paths))
+    frames: list[pd.DataFrame] = []
+    columns: list[dict] = []
+    layouts: list[str] = []
+    for table in tables:
+        df, table_findings, cm = extract_records(table, receipt.country)
+        if any(f.rule_id == "PERSONAL_DATA" for f in table_findings):
+            return IngestResult(receipt, pd.DataFrame(columns=list(RECORD_COLUMNS)), table_findings, quarantined=True)
+        is_notes = table.sheet is not None and normalise_label(table.sheet) in NOTES_SHEETS
+        if is_notes and not len(df):
+            continue
+        if table.sheet is not None and any(f.rule_id == "NO_HEADER" for f in table_findings):
+            # A workbook may hold sheets that are not data; say so, but only fail if no sheet had data.
+            findings.append(Finding(
+                rule_id="SHEET_SKIPPED", level=0, severity="info", sheet=table.sheet,
+                message=f"Sheet '{table.sheet}' has no recognisable table header and was not read.",
+            ))
+            continue
+        findings.extend(table_findings)
+        if cm is not None:
+            layouts.append(cm.layout)
+            for fld, idx in cm.fields.items():
+                columns.append({"sheet": table.sheet, "field": fld, "header": cm.headers[idx], "index": idx})
+        frames.append(df)
+    records = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(RECORD_COLUMNS))
+    if not len(records) and not any(f.severity == "error" for f in findings):
+        findings.append(Finding(
+            rule_id="NO_DATA", level=0, severity="error",
+            message="No data rows were found under the table header. Fill in at least one value and send it again.",
+        ))
+    return IngestResult(receipt, records, findings, layouts, columns=columns)
+
+
+def quarantine(paths: Paths, receipt: Receipt) -> None:
+    """Keep a refused file apart from the data (it stays in the archive too: nothing submitted is lost)."""
+    target = paths.quarantine / receipt.country / receipt.submission_id
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(receipt.path(paths), target / receipt.file_name)
+
+
+def write_raw(conn: duckdb.DuckDBPyConnection, result: IngestResult) -> None:
+    """Replace this submission's raw rows in one transaction (re-running it never duplicates rows)."""
+    from pipelines.ingest.readers import column_letter
+
+    r = result.receipt
+    conn.execute(RAW_DDL)
+    conn.execute("begin transaction")
+    try:
+        for table in ("raw.observations", "raw.columns", "raw.submissions"):
+            conn.execute(f"delete from {table} where submission_id = ?", [r.submission_id])
+        if not result.quarantined and len(result.records):
+            df = result.records.copy()
+            df.insert(0, "country", r.country)
+            df.insert(0, "submission_id", r.submission_id)
+            df["file_row"] = df["file_row"].astype("int64")
+            df["value_num"] = pd.to_numeric(df["value_num"], errors="coerce")
+            conn.register("_records", df)
+            conn.execute("insert into raw.observations by name select * from _records")
+            conn.unregister("_records")
+        for c in result.columns:
+            conn.execute(
+                "insert into raw.columns values (?, ?, ?, ?, ?)",
+                [r.submission_id, c["sheet"], c["field"], c["header"], column_letter(c["index"])],
+            )
+        conn.execute(
+            "insert into raw.submissions values (?, ?, ?, ?, ?, ?, ?)",
+            [r.submission_id, r.country, r.file_name, r.sha256, r.received_at, ",".join(sorted(set(result.layouts))),
+             0 if result.quarantined else len(result.records)],
+        )
+        conn.execute("commit")
+    except Exception:
+        conn.execute("rollback")
+        raise

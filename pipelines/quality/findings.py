@@ -1,0 +1,52 @@
+"""Findings and verdicts (DESIGN.md section 6; the findings document is a contract)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+SEVERITIES = ("error", "warning", "info")
+FINDING_FIELDS = (
+    "rule_id", "level", "severity", "message", "sheet", "row", "column", "value", "expected",
+    "indicator_code", "time_period",
+)
+
+
+@dataclass
+class Finding:
+    rule_id: str
+    level: int
+    severity: str
+    message: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    expected: str | None = None
+    indicator_code: str | None = None
+    time_period: int | None = None
+    extra: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"severity must be one of {SEVERITIES}, not {self.severity!r}")
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d.pop("extra")
+        return d
+
+
+def counts(findings: list[Finding] | list[dict]) -> dict[str, int]:
+    c = {s: 0 for s in SEVERITIES}
+    for f in findings:
+        c[f["severity"] if isinstance(f, dict) else f.severity] += 1
+    return c
+
+
+def verdict(c: dict[str, int]) -> str:
+    """rejected if any error, accepted_with_warnings if any warning, else accepted (contract)."""
+    if c.get("error", 0):
+        return "rejected"
+    if c.get("warning", 0):
+        return "accepted_with_warnings"
+    return "accepted"

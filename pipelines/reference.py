@@ -1,0 +1,65 @@
+"""Reference data (the dbt seeds) as Python sees it: read straight from seeds/*.csv, cached per process."""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from functools import lru_cache
+
+from pipelines.settings import SEEDS_DIR
+
+# Labels are matched ignoring accents, case, punctuation and spacing. The dbt macro norm_label() does the
+# same in SQL; tests/unit/test_reference.py holds the two to the same answers.
+_NON_WORD = re.compile(r"[^0-9a-z\u0600-\u06ff]+")
+_ARABIC_MARKS = re.compile(r"[\u064b-\u065f\u0670\u0640]")
+
+
+def normalise_label(text: object) -> str:
+    if text is None:
+        return ""
+    s = unicodedata.normalize("NFKD", str(text))
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    s = _ARABIC_MARKS.sub("", s.lower())
+    return _NON_WORD.sub(" ", s).strip()
+
+
+def read_seed(name: str) -> list[dict[str, str]]:
+    with open(SEEDS_DIR / f"{name}.csv", newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+@lru_cache(maxsize=None)
+def country_codes() -> frozenset[str]:
+    return frozenset(r["ref_area"] for r in read_seed("ref_areas"))
+
+
+@lru_cache(maxsize=None)
+def indicators() -> dict[str, dict[str, str]]:
+    return {r["indicator_code"]: r for r in read_seed("indicators")}
+
+
+@lru_cache(maxsize=None)
+def aliases(kind: str, country: str | None = None) -> dict[str, str]:
+    """Normalised label -> code for one kind of label; a country's own labels win over the shared ones."""
+    shared: dict[str, str] = {}
+    own: dict[str, str] = {}
+    for r in read_seed("aliases"):
+        if r["kind"] != kind:
+            continue
+        key = normalise_label(r["alias"])
+        if not r.get("country"):
+            shared[key] = r["code"]
+        elif r["country"] == country:
+            own[key] = r["code"]
+    return {**shared, **own}
+
+
+@lru_cache(maxsize=None)
+def known_labels(kind: str) -> dict[str, list[str]]:
+    """Normalised label -> the labels as written, for suggesting the closest known labels."""
+    out: dict[str, list[str]] = {}
+    for r in read_seed("aliases"):
+        if r["kind"] == kind:
+            out.setdefault(normalise_label(r["alias"]), []).append(r["alias"])
+    return out

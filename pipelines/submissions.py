@@ -1,0 +1,43 @@
+"""Where each submission stands, read from files only (so `mnr status` never waits for a running pipeline)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pipelines.ingest.archive import Receipt, all_receipts
+from pipelines.settings import Paths
+
+
+def findings_path(paths: Paths, r: Receipt) -> Path:
+    return paths.feedback_dir(r.country, r.submission_id) / "findings.json"
+
+
+def is_pending(paths: Paths, r: Receipt) -> bool:
+    return not findings_path(paths, r).is_file()
+
+
+def pending(paths: Paths, countries: list[str] | None = None) -> list[Receipt]:
+    return [r for r in all_receipts(paths, countries) if is_pending(paths, r)]
+
+
+def status_rows(paths: Paths) -> list[dict]:
+    rows = []
+    for r in all_receipts(paths):
+        doc = None
+        f = findings_path(paths, r)
+        if f.is_file():
+            doc = json.loads(f.read_text())
+        counts = (doc or {}).get("counts", {})
+        rows.append({
+            "submission_id": r.submission_id,
+            "country": r.country,
+            "file_name": r.file_name,
+            "sha256": r.sha256,
+            "received_at": r.received_at,
+            "state": "pending" if doc is None else ("published" if doc.get("published") else "processed"),
+            "verdict": None if doc is None else doc["verdict"],
+            "errors": counts.get("error") if doc else None,
+            "warnings": counts.get("warning") if doc else None,
+        })
+    return rows
