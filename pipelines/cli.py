@@ -5,6 +5,7 @@ the commands that need them, so that `mnr submit` and `mnr status` answer at onc
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -21,7 +22,8 @@ class UsageError(Exception):
 def _console():
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True)
+    # Bound to the real stdout: dbt's log lines are diverted while a run is going (see run_pipeline).
+    return Console(highlight=False, file=sys.stdout, width=None if sys.stdout.isatty() else 160)
 
 
 # ---------------------------------------------------------------------------------------------- submit
@@ -57,8 +59,9 @@ def run_pipeline(countries: list[str] | None = None, progress=None) -> list[dict
     instance = dg.DagsterInstance.get()
     if not reference_is_current():
         _step(progress, "loading reference data (seeds changed)")
-        result = defs.get_job_def("load_reference_data").execute_in_process(
-            instance=instance, raise_on_error=False, tags={"mnr/reason": "seeds changed"})
+        with _diverted_stdout(p):
+            result = defs.resolve_job_def("load_reference_data").execute_in_process(
+                instance=instance, raise_on_error=False, tags={"mnr/reason": "seeds changed"}, run_config=QUIET)
         if not result.success:
             raise RuntimeError("loading the reference data failed: see the run in the Dagster UI (mnr ui)")
     run_for = sorted({r.country for r in todo})
@@ -69,8 +72,9 @@ def run_pipeline(countries: list[str] | None = None, progress=None) -> list[dict
     ids = [r.submission_id for r in todo]
     _step(progress, f"processing {len(ids)} submission(s) from {', '.join(run_for)}")
     tags = {**range_tags(instance, run_for), "mnr/countries": ",".join(run_for), "mnr/submissions": ",".join(ids)}
-    result = defs.get_job_def("process_submissions").execute_in_process(
-        instance=instance, tags=tags, raise_on_error=False)
+    with _diverted_stdout(p):
+        result = defs.resolve_job_def("process_submissions").execute_in_process(
+            instance=instance, tags=tags, raise_on_error=False, run_config=QUIET)
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
         raise RuntimeError(
@@ -78,6 +82,17 @@ def run_pipeline(countries: list[str] | None = None, progress=None) -> list[dict
             "See the run in the Dagster UI (mnr ui) for the error, fix it and run `mnr run` again."
         )
     return [row for row in status_rows(p) if row["submission_id"] in set(ids)]
+
+
+# The run's full log is in the Dagster UI; the terminal shows progress lines and the verdicts.
+QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+
+
+@contextlib.contextmanager
+def _diverted_stdout(p):
+    """dagster-dbt echoes every dbt log line to stdout; keep them in MNR_HOME/state/last_run.log instead."""
+    with open(p.state / "last_run.log", "a", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        yield
 
 
 def _step(progress, text: str) -> None:

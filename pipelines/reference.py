@@ -20,7 +20,7 @@ def normalise_label(text: object) -> str:
         return ""
     s = unicodedata.normalize("NFKD", str(text))
     s = "".join(c for c in s if not unicodedata.combining(c))
-    s = _ARABIC_MARKS.sub("", s.lower())
+    s = _ARABIC_MARKS.sub("", s.lower()).replace("%", " percent ")
     return _NON_WORD.sub(" ", s).strip()
 
 
@@ -39,12 +39,17 @@ def indicators() -> dict[str, dict[str, str]]:
     return {r["indicator_code"]: r for r in read_seed("indicators")}
 
 
+def alias_rows() -> list[dict[str, str]]:
+    """The shared aliases and the countries' own labels (seeds/country_aliases.csv, edited by hand)."""
+    return read_seed("aliases") + read_seed("country_aliases")
+
+
 @lru_cache(maxsize=None)
 def aliases(kind: str, country: str | None = None) -> dict[str, str]:
     """Normalised label -> code for one kind of label; a country's own labels win over the shared ones."""
     shared: dict[str, str] = {}
     own: dict[str, str] = {}
-    for r in read_seed("aliases"):
+    for r in alias_rows():
         if r["kind"] != kind:
             continue
         key = normalise_label(r["alias"])
@@ -56,10 +61,28 @@ def aliases(kind: str, country: str | None = None) -> dict[str, str]:
 
 
 @lru_cache(maxsize=None)
-def known_labels(kind: str) -> dict[str, list[str]]:
-    """Normalised label -> the labels as written, for suggesting the closest known labels."""
-    out: dict[str, list[str]] = {}
-    for r in read_seed("aliases"):
-        if r["kind"] == kind:
-            out.setdefault(normalise_label(r["alias"]), []).append(r["alias"])
+def known_labels(kind: str) -> dict[str, tuple[str, str]]:
+    """Normalised label -> (label as written, code), for suggesting the closest known labels."""
+    out: dict[str, tuple[str, str]] = {}
+    for r in alias_rows():
+        if r["kind"] == kind and not r.get("country"):
+            out.setdefault(normalise_label(r["alias"]), (r["alias"], r["code"]))
+    return out
+
+
+def closest_labels(kind: str, label: str, limit: int = 3) -> list[str]:
+    """The known labels nearest to an unknown one, one per code, as 'label (CODE)'."""
+    from rapidfuzz import fuzz, process
+
+    choices = known_labels(kind)
+    out: list[str] = []
+    codes: set[str] = set()
+    for key, _score, _ in process.extract(normalise_label(label), list(choices), scorer=fuzz.token_ratio,
+                                          limit=limit * 4, score_cutoff=55):
+        text, code = choices[key]
+        if code not in codes:
+            codes.add(code)
+            out.append(text if text == code else f"{text} ({code})")
+        if len(out) == limit:
+            break
     return out

@@ -5,5 +5,5 @@
 {%- endmacro %}
 
 {% macro default__norm_label(col) -%}
-trim(regexp_replace(regexp_replace(strip_accents(lower({{ col }})), '[\x{064B}-\x{065F}\x{0670}\x{0640}]', '', 'g'), '[^0-9a-z\x{0600}-\x{06FF}]+', ' ', 'g'))
+trim(regexp_replace(replace(regexp_replace(strip_accents(lower({{ col }})), '[\x{064B}-\x{065F}\x{0670}\x{0640}]', '', 'g'), '%', ' percent '), '[^0-9a-z\x{0600}-\x{06FF}]+', ' ', 'g'))
 {%- endmacro %}

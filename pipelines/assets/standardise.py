@@ -17,12 +17,23 @@ from pipelines.settings import DBT_PROJECT_DIR, SEEDS_DIR, paths
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
+def _manifest_is_stale() -> bool:
+    manifest = dbt_project.manifest_path
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    sources = [*DBT_PROJECT_DIR.glob("*.yml"), *DBT_PROJECT_DIR.glob("models/**/*"),
+               *DBT_PROJECT_DIR.glob("macros/**/*"), *DBT_PROJECT_DIR.glob("tests/**/*"), *SEEDS_DIR.glob("*.csv")]
+    return any(f.stat().st_mtime > built for f in sources if f.is_file())
+
+
 def prepare_manifest(force: bool = False) -> None:
     """`dbt parse` writes target/manifest.json, which the code location needs at import time.
 
-    The Makefile prepares it at install; this makes a fresh checkout load even without that step.
+    The Makefile prepares it at install; this also re-parses after the dbt project or seeds change, so that
+    a fresh checkout or an edited model never loads a stale manifest.
     """
-    if force or not dbt_project.manifest_path.exists():
+    if force or _manifest_is_stale():
         import os
 
         env = dict(os.environ)

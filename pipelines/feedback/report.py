@@ -73,12 +73,12 @@ def collapse(findings: list[dict], show: int = 5) -> list[dict]:
     for f in findings:
         key = (f["severity"], f["rule_id"], f.get("column"), f.get("value") if f["rule_id"].startswith("UNKNOWN") else None)
         g = groups.setdefault(key, {"rule_id": f["rule_id"], "severity": f["severity"], "level": f["level"],
-                                    "items": []})
-        g["items"].append(f)
+                                    "findings": []})
+        g["findings"].append(f)
     out = []
     for g in groups.values():
-        g["shown"] = g["items"][:show]
-        g["more"] = len(g["items"]) - len(g["shown"])
+        g["shown"] = g["findings"][:show]
+        g["more"] = len(g["findings"]) - len(g["shown"])
         out.append(g)
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(out, key=lambda g: (order[g["severity"]], g["level"], g["rule_id"]))

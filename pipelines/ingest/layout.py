@@ -18,7 +18,7 @@ import pandas as pd
 
 from pipelines.ingest.readers import Table, column_letter
 from pipelines.quality.findings import Finding
-from pipelines.reference import aliases, normalise_label, read_seed
+from pipelines.reference import aliases, closest_labels, normalise_label, read_seed
 
 FIELDS = ("ref_area", "time_period", "indicator", "sex", "age", "offence", "value", "unit", "obs_status", "comment")
 REQUIRED = ("indicator", "time_period", "value")
@@ -182,6 +182,8 @@ def extract_records(table: Table, country: str | None) -> tuple[pd.DataFrame, li
         ))
         return _empty(), findings, cm
 
+    findings.extend(_unread_columns(cm, country))
+
     block: list[tuple[int, list[str]]] = []
     for idx in range(cm.header_row, len(table.rows)):
         row = table.rows[idx]
@@ -225,6 +227,38 @@ def extract_records(table: Table, country: str | None) -> tuple[pd.DataFrame, li
         recs["value_num"].append(num)
         recs["value_state"].append(state)
     return pd.DataFrame(recs, columns=list(RECORD_COLUMNS)), findings, cm
+
+
+# SDMX-CSV bookkeeping columns: expected, not data.
+SDMX_COLUMNS = {"structure", "structure id", "structure name", "action", "dataflow", "series key", "obs key"}
+
+
+def _unread_columns(cm: ColumnMap, country: str | None) -> list[Finding]:
+    """Header cells that are not read. In a table with indicators as columns an unknown header is an unknown
+    indicator (its values would be lost: an error); elsewhere it is a column we do not use (a note)."""
+    used = set(cm.fields.values()) | set(cm.year_columns) | set(cm.indicator_columns)
+    out = []
+    for i, header in enumerate(cm.headers):
+        if i in used or not header.strip() or normalise_label(header) in SDMX_COLUMNS:
+            continue
+        where = {"sheet": cm.sheet, "row": cm.header_row, "column": header, "value": header}
+        if cm.layout == "wide_indicators":
+            hint = closest_labels("indicator", header)
+            out.append(Finding(
+                rule_id="UNKNOWN_INDICATOR", level=1, severity="error",
+                message=f"The column '{header}' is not a known indicator, so its values cannot be read. Rename it "
+                        "to an indicator code or name from the template" + (f"; closest known: {'; '.join(hint)}." if hint else "."),
+                expected="; ".join(hint) or None, **where,
+            ))
+        else:
+            out.append(Finding(
+                rule_id="UNREAD_COLUMN", level=0, severity="info",
+                message=f"The column '{header}' is not one of the expected columns and was not read. If it holds "
+                        "data, rename it to a column of the template (indicator, time_period, sex, age, offence, "
+                        "value, unit, obs_status, comment).",
+                **where,
+            ))
+    return out
 
 
 def _cell_positions(cm: ColumnMap, block: list[tuple[int, list[str]]]):

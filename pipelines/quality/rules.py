@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 
 import duckdb
-from rapidfuzz import fuzz, process
-
 from pipelines.quality.findings import Finding
-from pipelines.reference import indicators, known_labels, normalise_label
+from pipelines.reference import closest_labels, indicators
 
 FIRST_YEAR = 1990
 
@@ -115,14 +113,6 @@ RULES: list[Rule] = [
 ]
 
 
-def _closest(kind: str, label: str, limit: int = 3) -> str:
-    choices = known_labels(kind)
-    if not choices:
-        return ""
-    hits = process.extract(normalise_label(label), list(choices), scorer=fuzz.WRatio, limit=limit, score_cutoff=60)
-    return "; ".join(choices[h[0]][0] for h in hits)
-
-
 def run_rules(conn: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> list[tuple[str, str, Finding]]:
     """Every level-1 finding for these submissions, as (submission_id, country, finding)."""
     if not submission_ids:
@@ -146,7 +136,7 @@ def run_rules(conn: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> lis
         ).fetchall():
             if rule.label_kind and value is not None:
                 if value not in suggestions:
-                    suggestions[value] = _closest(rule.label_kind, value)
+                    suggestions[value] = "; ".join(closest_labels(rule.label_kind, value))
                 exp = suggestions[value] or None
                 message = rule.message.format(value=value) + (f" Closest known: {exp}." if exp else "")
             else:

@@ -2,6 +2,7 @@
 -- Every label a file may use, keyed for matching: the alias seed plus each code list's own codes.
 with labels as (
     select kind, alias, code, nullif(country, '') as country from {{ ref('aliases') }}
+    union all select kind, alias, code, country from {{ ref('country_aliases') }}
     union all select 'sex', code, code, null from {{ ref('cl_sex') }}
     union all select 'sex', label, code, null from {{ ref('cl_sex') }}
     union all select 'age', code, code, null from {{ ref('cl_age') }}

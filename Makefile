@@ -1,0 +1,44 @@
+# MNR Data Hub. Quick start: `make run` (install and run the demo), then `make test`.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+UV     := $(VENV)/bin/uv
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install run test test-fast bench docs lock clean
+
+install: $(STAMP)
+
+# One virtual environment with the pinned dependencies (requirements.lock, compiled from pyproject.toml),
+# the project itself in editable mode, and the dbt manifest the Dagster code location loads.
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv
+	$(UV) pip install --quiet --python $(PY) -r requirements.lock
+	$(UV) pip install --quiet --python $(PY) --no-deps -e .
+	MNR_DUCKDB_PATH=$(CURDIR)/data/warehouse.duckdb $(VENV)/bin/dbt parse --quiet \
+		--project-dir dbt_project --profiles-dir dbt_project
+	touch $(STAMP)
+
+run: install
+	$(VENV)/bin/mnr demo
+
+test: install
+	$(VENV)/bin/pytest
+
+test-fast: install
+	$(VENV)/bin/pytest tests/unit
+
+bench: install
+	$(PY) bench/run.py
+
+# The data dictionary: dbt docs for the harmonised schema (open dbt_project/target/index.html).
+docs: install
+	MNR_DUCKDB_PATH=$(CURDIR)/data/warehouse.duckdb $(VENV)/bin/dbt docs generate \
+		--project-dir dbt_project --profiles-dir dbt_project
+
+# Re-pin the dependencies after editing pyproject.toml.
+lock:
+	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) dbt_project/target dbt_project/logs .pytest_cache

@@ -1,0 +1,36 @@
+"""The Dagster code location loads, with the layers as asset groups and the sensor, job and checks in place."""
+
+import dagster as dg
+
+
+def test_definitions_load(mnr_home):
+    from pipelines.definitions import defs
+
+    dg.Definitions.validate_loadable(defs)
+    graph = defs.resolve_asset_graph()
+    groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert {"landing", "standardise", "quality", "publish", "feedback", "reference"} <= groups
+    job = defs.resolve_job_def("process_submissions")
+    assert job.partitions_def.name == "country"
+    check_names = {k.name for k in graph.asset_check_keys}
+    assert "fct_observations_expectations" in check_names
+    assert any(n.startswith("unique_combination_fct_observations") for n in check_names)  # dbt tests as checks
+    assert defs.resolve_sensor_def("landing_sensor")
+
+
+def test_landing_sensor_requests_a_run_per_country_and_adds_partitions(mnr_home, tmp_path):
+    from pipelines.definitions import defs
+    from pipelines.ingest.archive import submit
+
+    for country in ("KEN", "UGA"):
+        f = tmp_path / f"{country}.csv"
+        f.write_text(f"indicator,time_period,value\nCJ_PROSECUTIONS,2022,{len(country)}{country}\n")
+        submit(mnr_home, f, country)
+    with dg.instance_for_test() as instance:
+        ctx = dg.build_sensor_context(instance=instance, definitions=defs)
+        result = defs.resolve_sensor_def("landing_sensor")(ctx)
+        runs = [r for r in result.run_requests if r.job_name == "process_submissions"]
+        assert sorted(r.partition_key for r in runs) == ["KEN", "UGA"]
+        assert all(r.tags["mnr/country"] == r.partition_key for r in runs)
+        added = result.dynamic_partitions_requests[0]
+        assert sorted(added.partition_keys) == ["KEN", "UGA"]
