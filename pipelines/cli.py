@@ -42,46 +42,85 @@ def cmd_submit(args) -> int:
 
 # ---------------------------------------------------------------------------------------------- run
 def run_pipeline(countries: list[str] | None = None, progress=None) -> list[dict]:
-    """Process pending submissions through the Dagster asset graph; return their status rows."""
+    """Process pending submissions through the Dagster asset graph; return their status rows.
+
+    The run holds the warehouse lock from the start: another run (the daemon's, or a second `mnr run`) finishes
+    first and this one then takes what is still pending.
+    """
     p = prepare_environment()
-    from pipelines.submissions import pending, status_rows
+    from pipelines.submissions import pending, run_tags, status_rows
+    from pipelines.warehouse import warehouse_lock
 
-    todo = pending(p, countries)
-    if not todo:
+    if not pending(p, countries):
         return []
-    import dagster as dg
+    with warehouse_lock(p.warehouse, on_wait=lambda: _step(progress, "waiting for the running pipeline to finish "
+                                                                     "(the warehouse takes one run at a time)")):
+        todo = pending(p, countries)
+        if not todo:
+            return []
+        import dagster as dg
 
-    from pipelines.assets.runs import range_tags
-    from pipelines.assets.standardise import reference_is_current
-    from pipelines.definitions import defs
-    from pipelines.partitions import country_partitions
+        from pipelines.assets.runs import range_tags
+        from pipelines.assets.standardise import reference_is_current
+        from pipelines.definitions import defs
+        from pipelines.partitions import country_partitions
 
-    instance = dg.DagsterInstance.get()
-    if not reference_is_current():
-        _step(progress, "loading reference data (seeds changed)")
-        with _diverted_stdout(p):
-            result = defs.resolve_job_def("load_reference_data").execute_in_process(
-                instance=instance, raise_on_error=False, tags={"mnr/reason": "seeds changed"}, run_config=QUIET)
+        _import_in_background("great_expectations")
+
+        from pipelines.faults import fail_runs_of_dead_processes
+
+        instance = dg.DagsterInstance.get()
+        fail_runs_of_dead_processes(instance, "mnr run")
+        if not reference_is_current():
+            _step(progress, "loading reference data (seeds changed)")
+            result = _execute(p, instance, defs.resolve_job_def("load_reference_data"), progress,
+                              {"mnr/reason": "seeds changed", "mnr/trigger": "mnr run"})
+            if not result.success:
+                raise RuntimeError("loading the reference data failed: see the run in the Dagster UI (mnr ui)")
+        run_for = sorted({r.country for r in todo})
+        known = set(instance.get_dynamic_partitions(country_partitions.name))
+        new = [c for c in run_for if c not in known]
+        if new:
+            instance.add_dynamic_partitions(country_partitions.name, new)
+        ids = [r.submission_id for r in todo]
+        _step(progress, f"processing {len(ids)} submission(s) from {', '.join(run_for)}")
+        tags = {**range_tags(instance, run_for), **run_tags(run_for, ids, "mnr run")}
+        result = _execute(p, instance, defs.resolve_job_def("process_submissions"), progress, tags)
         if not result.success:
-            raise RuntimeError("loading the reference data failed: see the run in the Dagster UI (mnr ui)")
-    run_for = sorted({r.country for r in todo})
-    known = set(instance.get_dynamic_partitions(country_partitions.name))
-    new = [c for c in run_for if c not in known]
-    if new:
-        instance.add_dynamic_partitions(country_partitions.name, new)
-    ids = [r.submission_id for r in todo]
-    _step(progress, f"processing {len(ids)} submission(s) from {', '.join(run_for)}")
-    tags = {**range_tags(instance, run_for), "mnr/countries": ",".join(run_for), "mnr/submissions": ",".join(ids)}
-    with _diverted_stdout(p):
-        result = defs.resolve_job_def("process_submissions").execute_in_process(
-            instance=instance, tags=tags, raise_on_error=False, run_config=QUIET)
-    if not result.success:
-        failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-        raise RuntimeError(
-            f"the run {result.run_id} failed at {', '.join(failed) or 'an unknown step'}; nothing half-published. "
-            "See the run in the Dagster UI (mnr ui) for the error, fix it and run `mnr run` again."
-        )
+            failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+            raise RuntimeError(
+                f"the run {result.run_id} failed at {', '.join(failed) or 'an unknown step'}; nothing half-published. "
+                "See the run in the Dagster UI (mnr ui) for the error, fix it and run `mnr run` again."
+            )
     return [row for row in status_rows(p) if row["submission_id"] in set(ids)]
+
+
+def _import_in_background(module: str) -> None:
+    """Import a slow module (great-expectations: about 10 s) in a thread while ingest and dbt run; the expectations
+    check imports it again and waits for it then. Started once dagster and the definitions are imported, so the two
+    threads do not import the same packages at once (Python's per-module import locks make a concurrent import of
+    one package wait, but circular imports inside a package could otherwise deadlock). A failure here is
+    ignored: the check's own import reports it."""
+    import importlib
+    import threading
+
+    def load() -> None:
+        with contextlib.suppress(BaseException):
+            importlib.import_module(module)
+
+    threading.Thread(target=load, name=f"import {module}", daemon=True).start()
+
+
+def _execute(p, instance, job, progress, tags):
+    """Run a job in this process; its events feed the progress display as they are stored."""
+    import uuid
+
+    run_id = str(uuid.uuid4())
+    if hasattr(progress, "on_event"):
+        instance.add_event_listener(run_id, progress.on_event)
+    with _diverted_stdout(p):
+        return job.execute_in_process(instance=instance, run_id=run_id, tags=tags, raise_on_error=False,
+                                      run_config=QUIET)
 
 
 # The run's full log is in the Dagster UI; the terminal shows progress lines and the verdicts.
@@ -123,13 +162,16 @@ def cmd_run(args) -> int:
             countries = [normalise_country(args.country)]
         except SubmissionRefused as e:
             raise UsageError(str(e)) from e
+    from pipelines.progress import Progress, summary
+
     console = _console()
-    with console.status("starting") as status:
-        rows = run_pipeline(countries, progress=lambda text: (status.update(text), console.print(f"• {text}")))
+    with Progress(console) as progress:
+        rows = run_pipeline(countries, progress=progress)
     if not rows:
         print("Nothing pending: every submission has been processed.")
         return 0
     print_verdicts(rows)
+    console.print(summary(rows, progress.elapsed(), prepare_environment().home))
     return 0
 
 
@@ -170,19 +212,23 @@ def cmd_feedback(args) -> int:
 def cmd_query(args) -> int:
     import duckdb
 
-    from pipelines.resources import connect
+    from pipelines.warehouse import connect
 
     p = prepare_environment()
     if not p.warehouse.exists():
         raise UsageError("nothing has been published yet: run `mnr run` (or `mnr demo`) first")
     with connect(p.warehouse, read_only=True) as conn:
+        # A read-only database still lets SQL write files (COPY ... TO, EXPORT DATABASE), read any file and
+        # install extensions: shut the file system and extensions off, and lock that setting (SECURITY.md).
+        conn.execute("set enable_external_access = false; set autoinstall_known_extensions = false; "
+                     "set autoload_known_extensions = false; set lock_configuration = true")
         try:
             cur = conn.execute(args.sql)
         except duckdb.Error as e:
             msg = str(e)
-            if "read-only" in msg.lower():
-                raise UsageError("mnr query is read-only: statements that change data are refused. "
-                                 "Use SELECT over published.observations.") from e
+            if any(s in msg.lower() for s in ("read-only", "disabled by configuration", "has been locked")):
+                raise UsageError("mnr query is read-only: statements that change data, or read or write files, "
+                                 "are refused. Use SELECT over published.observations.") from e
             raise UsageError(f"the query failed: {msg.splitlines()[0]}") from e
         cols = [d[0] for d in cur.description] if cur.description else []
         rows = cur.fetchall()
@@ -204,6 +250,76 @@ def cmd_query(args) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------------------------- release
+def cmd_release(args) -> int:
+    """Cut a release through the Dagster job cut_release (derived indicators, release, country profiles)."""
+    p = prepare_environment()
+    from pipelines.publish.release import TAG
+
+    if args.tag is not None and not TAG.match(args.tag):
+        raise UsageError(f"the tag {args.tag!r} cannot be used: use letters, digits, '.', '_' or '-' (e.g. 2025-Q4)")
+    if not p.warehouse.exists():
+        raise UsageError("nothing has been published yet: run `mnr run` (or `mnr demo`) first")
+    import dagster as dg
+
+    from pipelines.definitions import defs
+    from pipelines.resources import warehouse_lock
+
+    from pipelines.faults import fail_runs_of_dead_processes
+
+    config = {**QUIET, "ops": {"release": {"config": {"tag": args.tag}}}}
+    with warehouse_lock(p.warehouse), _diverted_stdout(p):
+        fail_runs_of_dead_processes(dg.DagsterInstance.get(), "mnr release")
+        result = defs.resolve_job_def("cut_release").execute_in_process(
+            instance=dg.DagsterInstance.get(), run_config=config, raise_on_error=False,
+            tags={"mnr/trigger": "mnr release"})
+    if not result.success:
+        errors = [e.event_specific_data.error for e in result.all_events
+                  if e.event_type_value == "STEP_FAILURE" and e.event_specific_data is not None]
+        refused = [err.message for err in errors if err is not None and "ReleaseRefused" in (err.cls_name or "")]
+        if refused:
+            print(f"mnr release: {refused[0].split(': ', 1)[-1].strip()}", file=sys.stderr)
+            return 1
+        raise RuntimeError(f"the release run {result.run_id} failed; see it in the Dagster UI (mnr ui)")
+    meta = {}
+    for e in result.get_asset_materialization_events():
+        m = e.event_specific_data.materialization
+        if m.asset_key.to_user_string() == "release":
+            meta = {k: v.value for k, v in m.metadata.items()}
+    if not meta.get("new"):
+        print(f"Nothing changed since release {meta['release_id']}: no new release was cut.")
+    else:
+        print(f"Released {meta['release_id']}"
+              + (f" (changes since {meta['previous']} in CHANGES.md)" if meta.get("previous") else ""))
+    print(f"Country profiles in {p.home / 'profiles'}")
+    print(f"{meta['release_id']} {meta['folder']}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- template
+def cmd_template(args) -> int:
+    from pipelines.ingest.archive import SubmissionRefused, normalise_country
+    from pipelines.template import build_template
+
+    country = None
+    if args.country:
+        try:
+            country = normalise_country(args.country)
+        except SubmissionRefused as e:
+            raise UsageError(str(e)) from e
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise UsageError(f"{out}: the template is an Excel workbook; give a file name ending in .xlsx")
+    if not out.parent.is_dir():
+        raise UsageError(f"{out.parent} is not a folder: create it first or choose another --out path")
+    try:
+        build_template(out, country)
+    except OSError as e:
+        raise UsageError(f"cannot write {out} ({e.strerror}): choose another --out path") from e
+    print(out)
+    return 0
+
+
 # ---------------------------------------------------------------------------------------------- demo / ui
 def cmd_demo(args) -> int:
     from pipelines.ingest.archive import submit
@@ -215,11 +331,15 @@ def cmd_demo(args) -> int:
         receipt, new = submit(p, SAMPLES_DIR / s["file"], s["country"])
         console.print(f"• submitted {s['file']} for {s['country']} → {receipt.submission_id}"
                       + ("" if new else " (already received)"))
-    with console.status("running the pipeline") as status:
-        rows = run_pipeline(progress=lambda text: (status.update(text), console.print(f"• {text}")))
+    from pipelines.progress import Progress, summary
+
+    with Progress(console) as progress:
+        rows = run_pipeline(progress=progress)
     from pipelines.submissions import status_rows
 
     print_verdicts(rows or status_rows(p))
+    if rows:
+        console.print(summary(rows, progress.elapsed(), p.home, where=False))
     console.print(
         f"\nWhere to look:\n"
         f"  feedback reports   {p.feedback}/<ISO3>/<submission_id>/report.html  (mnr feedback SUBMISSION_ID)\n"
@@ -264,6 +384,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("sql")
     s.add_argument("--format", choices=("table", "csv", "json"), default="table")
     s.set_defaults(func=cmd_query)
+    s = sub.add_parser("release", help="cut an immutable release in MNR_HOME/releases/<release_id>/")
+    s.add_argument("--tag", help="name the release <tag>-<content hash> (default: today's date)")
+    s.set_defaults(func=cmd_release)
+    s = sub.add_parser("template", help="write the Excel submission template with drop-down lists")
+    s.add_argument("--country", help="pre-fill ref_area with this country (ISO3)")
+    s.add_argument("--out", required=True, help="the .xlsx file to write")
+    s.set_defaults(func=cmd_template)
     s = sub.add_parser("demo", help="submit the bundled samples and run everything")
     s.set_defaults(func=cmd_demo)
     s = sub.add_parser("ui", help="start the Dagster UI on this project")

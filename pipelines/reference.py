@@ -25,8 +25,15 @@ def normalise_label(text: object) -> str:
 
 
 def read_seed(name: str) -> list[dict[str, str]]:
+    """The rows of seeds/<name>.csv (copies: callers may change them without touching the cache)."""
+    return [dict(r) for r in _seed_rows(name)]
+
+
+@lru_cache(maxsize=None)
+def _seed_rows(name: str) -> tuple[dict[str, str], ...]:
+    # Read once per process: ingest asks for the aliases of every file of every country.
     with open(SEEDS_DIR / f"{name}.csv", newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+        return tuple(csv.DictReader(f))
 
 
 @lru_cache(maxsize=None)
@@ -45,18 +52,24 @@ def alias_rows() -> list[dict[str, str]]:
 
 
 @lru_cache(maxsize=None)
+def _normalised_alias_rows() -> tuple[tuple[str, str, str, str], ...]:
+    """(kind, normalised alias, code, country) for every alias row, normalised once per process."""
+    return tuple((r["kind"], normalise_label(r["alias"]), r["code"], r.get("country") or "")
+                 for r in _seed_rows("aliases") + _seed_rows("country_aliases"))
+
+
+@lru_cache(maxsize=None)
 def aliases(kind: str, country: str | None = None) -> dict[str, str]:
     """Normalised label -> code for one kind of label; a country's own labels win over the shared ones."""
     shared: dict[str, str] = {}
     own: dict[str, str] = {}
-    for r in alias_rows():
-        if r["kind"] != kind:
+    for k, key, code, c in _normalised_alias_rows():
+        if k != kind:
             continue
-        key = normalise_label(r["alias"])
-        if not r.get("country"):
-            shared[key] = r["code"]
-        elif r["country"] == country:
-            own[key] = r["code"]
+        if not c:
+            shared[key] = code
+        elif c == country:
+            own[key] = code
     return {**shared, **own}
 
 

@@ -1,43 +1,49 @@
-"""Resources: the DuckDB warehouse and the dbt command line."""
+"""Resources: the DuckDB warehouse and the dbt command line, and the lock that lets one run write at a time.
+
+DuckDB allows one writing process per database file (and no reader while it writes). Runs started by
+`mnr run`, by the landing sensor through the Dagster daemon, or by hand in the UI must therefore take turns,
+and readers (`mnr query`) must wait for them rather than fail. One mechanism does this on one machine: an OS
+file lock beside the database (`<warehouse>.lock`), held exclusively for the whole of a run (acquired when the
+run's resources are set up, released at teardown, and by the kernel if the process dies) and shared by readers.
+The Dagster run queue (dagster.yaml, `concurrency: runs: max_concurrent_runs: 1`) keeps the daemon's runs in
+line as well, so they wait in the queue where the UI shows them instead of holding a process open.
+"""
 
 from __future__ import annotations
 
 import os
-import random
-import time
 from contextlib import contextmanager
-from pathlib import Path
 
 import dagster as dg
-import duckdb
+from dagster_dbt import DbtCliResource
 
 from pipelines.settings import DBT_PROJECT_DIR, bin_dir
+from pipelines.warehouse import acquire, connect, release, warehouse_lock  # noqa: F401 (connect: re-exported)
 
 
-@contextmanager
-def connect(path: str | Path, read_only: bool = False, attempts: int = 60):
-    """Open the warehouse, waiting (with jitter) while another process holds DuckDB's single-writer lock,
-    instead of failing with a lock error."""
-    delay = 0.1
-    for attempt in range(attempts):
-        try:
-            conn = duckdb.connect(str(path), read_only=read_only)
-            break
-        except duckdb.IOException as e:
-            if "lock" not in str(e).lower() or attempt == attempts - 1:
-                raise
-            time.sleep(delay + random.random() * delay)
-            delay = min(delay * 1.5, 2.0)
-    try:
-        yield conn
-    finally:
-        conn.close()
+def _hold_for_run(context: dg.InitResourceContext, warehouse: str) -> str:
+    log = context.log
+
+    def waiting() -> None:
+        if log is not None:
+            log.info("waiting for the run holding the warehouse to finish (one writer at a time)")
+
+    return acquire(warehouse, exclusive=True, on_wait=waiting, timeout=None)
 
 
 class Warehouse(dg.ConfigurableResource):
-    """The DuckDB file that holds raw, staging, marts, quality and published schemas."""
+    """The DuckDB file that holds raw, staging, marts, quality and published schemas. A run that uses it holds
+    the warehouse lock from set-up to teardown, so two runs never interleave their writes."""
 
     path: str
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        _runs_holding[id(self)] = _hold_for_run(context, self.path)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        key = _runs_holding.pop(id(self), None)
+        if key is not None:
+            release(key)
 
     @contextmanager
     def connect(self, read_only: bool = False):
@@ -45,17 +51,38 @@ class Warehouse(dg.ConfigurableResource):
             yield conn
 
 
+class WarehouseDbt(DbtCliResource):
+    """dbt, holding the warehouse lock for the run like Warehouse (a seeds-only run uses dbt alone).
+    `warehouse` is empty for targets that handle concurrent writers themselves (Postgres)."""
+
+    warehouse: str = ""
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        super().setup_for_execution(context)
+        if self.warehouse:
+            _runs_holding[id(self)] = _hold_for_run(context, self.warehouse)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        key = _runs_holding.pop(id(self), None)
+        if key is not None:
+            release(key)
+
+
+# Resource objects are frozen pydantic models: the lock each one holds for its run is kept here.
+_runs_holding: dict[int, str] = {}
+
+
 def dbt_executable() -> str:
     found = bin_dir() / "dbt"
     return str(found) if found.exists() else "dbt"
 
 
-def dbt_resource():
-    from dagster_dbt import DbtCliResource
-
-    return DbtCliResource(
+def dbt_resource() -> WarehouseDbt:
+    target = os.environ.get("MNR_DBT_TARGET", "duckdb")
+    return WarehouseDbt(
         project_dir=str(DBT_PROJECT_DIR),
         profiles_dir=str(DBT_PROJECT_DIR),
         dbt_executable=dbt_executable(),
-        target=os.environ.get("MNR_DBT_TARGET", "duckdb"),
+        target=target,
+        warehouse=os.environ.get("MNR_DUCKDB_PATH", "") if target == "duckdb" else "",
     )

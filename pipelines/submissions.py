@@ -41,3 +41,8 @@ def status_rows(paths: Paths) -> list[dict]:
             "warnings": counts.get("warning") if doc else None,
         })
     return rows
+
+
+def run_tags(countries: list[str], submission_ids: list[str], trigger: str) -> dict[str, str]:
+    """Tags that name what a run is about, shown on the run in the Dagster UI (and filterable there)."""
+    return {"mnr/country": ",".join(countries), "mnr/submissions": ",".join(submission_ids), "mnr/trigger": trigger}

@@ -5,6 +5,7 @@ import dagster as dg
 
 from pipelines.assets.publish import published_observations
 from pipelines.assets.runs import run_submissions
+from pipelines.feedback.context import gather
 from pipelines.feedback.report import findings_document, write_feedback
 from pipelines.partitions import country_partitions, single_run
 from pipelines.quality.store import findings_for
@@ -31,6 +32,7 @@ def feedback_reports(context: dg.AssetExecutionContext, warehouse: Warehouse) ->
             ).fetchone()[0]
             doc = findings_document(r, findings, published)
             folder = p.feedback_dir(r.country, r.submission_id)
-            write_feedback(folder, doc)
+            write_feedback(folder, doc, gather(conn, r.submission_id, r.country, findings))
             written[r.submission_id] = {"verdict": doc["verdict"], "report": str(folder / "report.html")}
-    return dg.MaterializeResult(metadata={"reports": dg.MetadataValue.json(written)})
+    return dg.MaterializeResult(metadata={"reports": dg.MetadataValue.json(written), "report_count": len(written),
+                                          "feedback_folder": dg.MetadataValue.path(str(p.feedback))})

@@ -4,6 +4,7 @@
 import dagster as dg
 
 from pipelines.assets.runs import run_submissions
+from pipelines.faults import fault_point
 from pipelines.ingest.load import quarantine, read_submission, write_raw
 from pipelines.partitions import country_partitions, single_run
 from pipelines.quality.store import replace_findings
@@ -31,6 +32,7 @@ def raw_observations(context: dg.AssetExecutionContext, warehouse: Warehouse) ->
                 quarantine(p, receipt)
                 refused.append(receipt.submission_id)
             write_raw(conn, result)
+            fault_point("ingest")
             replace_findings(conn, "ingest", [receipt.submission_id],
                              [(receipt.submission_id, receipt.country, f) for f in result.findings])
             cells += len(result.records)

@@ -5,6 +5,7 @@ import dagster as dg
 
 from pipelines.assets.quality import submission_verdicts
 from pipelines.assets.runs import run_submissions
+from pipelines.faults import fault_point
 from pipelines.partitions import country_partitions, single_run
 from pipelines.publish.publish import KEY, publish
 from pipelines.resources import Warehouse
@@ -31,6 +32,7 @@ def published_observations(context: dg.AssetExecutionContext, warehouse: Warehou
         accepted = [sid for sid in ids if verdicts.get(sid) in ("accepted", "accepted_with_warnings")]
         held = [sid for sid in ids if sid not in accepted]
         counts = publish(conn, accepted)
+        fault_point("published")
         total = conn.execute("select count(*) from published.observations").fetchone()[0]
     for sid in held:
         context.log.warning(f"{sid} was not published (verdict: {verdicts.get(sid, 'none')}); earlier values stay")

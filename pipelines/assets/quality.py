@@ -1,14 +1,14 @@
-"""quality: the great-expectations suite on the harmonised observations, the level 0-1 rules, and a
-verdict per submission (DESIGN.md section 6)."""
+"""quality: the great-expectations suite on the harmonised observations, the rules of levels 1-4, and a
+verdict per submission (DESIGN.md section 6). The domain logic is in pipelines/quality/ (gate.py)."""
 
 
 import dagster as dg
 
 from pipelines.assets.runs import run_submissions
 from pipelines.partitions import country_partitions, single_run
-from pipelines.quality.findings import Finding, counts, verdict
-from pipelines.quality.rules import run_rules
-from pipelines.quality.store import findings_for, record_verdict, replace_findings
+from pipelines.quality.findings import Finding
+from pipelines.quality.gate import decide
+from pipelines.quality.store import RuleResult, ensure, replace_findings
 from pipelines.resources import Warehouse
 
 FCT = dg.AssetKey(["marts", "fct_observations"])
@@ -23,38 +23,45 @@ FCT = dg.AssetKey(["marts", "fct_observations"])
                 "own submission only; the check itself fails the run only if it cannot run.",
 )
 def fct_observations_expectations(context, warehouse: Warehouse) -> dg.AssetCheckResult:
-    from pipelines.quality.expectations import validate
+    from pipelines.quality.expectations import evaluate
 
     subs = run_submissions(context)
     ids = [r.submission_id for r in subs]
     with warehouse.connect() as conn:
-        df = conn.execute(
-            "select * from marts.fct_observations where submission_id in (select unnest(?::varchar[]))", [ids]
-        ).df() if ids else None
-        failures = validate(df) if df is not None else []
+        failures, stats, how = evaluate(conn, ids)
+        # Where the failing rows came from (only theirs: a run can hold millions of rows).
         where = {
-            (sid, ref): (sheet, row, col)
-            for sid, ref, sheet, row, col in conn.execute(
-                """select submission_id, source_ref, sheet, file_row, value_column
-                   from intermediate.int_observations_mapped where submission_id in (select unnest(?::varchar[]))""",
-                [ids],
+            (sid, ref): (sheet, row, col, year)
+            for sid, ref, sheet, row, col, year in conn.execute(
+                """select m.submission_id, m.source_ref, m.sheet, m.file_row, m.value_column, m.time_period
+                   from intermediate.int_observations_mapped m
+                   semi join (select unnest(?::varchar[]) as sid, unnest(?::varchar[]) as ref) f
+                        on m.submission_id = f.sid and m.source_ref = f.ref""",
+                [[f["submission_id"] for f in failures], [f["source_ref"] for f in failures]],
             ).fetchall()
         } if failures else {}
         country = {r.submission_id: r.country for r in subs}
         rows = []
         for f in failures:
-            sheet, row, col = where.get((f["submission_id"], f["source_ref"]), (None, None, None))
+            sheet, row, col, year = where.get((f["submission_id"], f["source_ref"]), (None, None, None, None))
             rows.append((f["submission_id"], country[f["submission_id"]], Finding(
                 rule_id=f["rule_id"], level=f["level"], severity=f["severity"], message=f["message"],
                 sheet=sheet, row=row, column=col if f["column"] == "obs_value" else f["column"],
                 value=None if f["value"] is None else f"{f['value']:g}" if isinstance(f["value"], float) else str(f["value"]),
-                expected=f.get("expected"), indicator_code=f.get("indicator_code"),
+                expected=f.get("expected"), indicator_code=f.get("indicator_code"), time_period=year,
+                source_ref=f["source_ref"],
             )))
-        replace_findings(conn, "expectations", ids, rows)
+        failed: dict[tuple[str, str], int] = {}
+        for sid, _, f in rows:
+            failed[(sid, f.rule_id)] = failed.get((sid, f.rule_id), 0) + 1
+        results = [RuleResult(sid, rule, 1, "error", desc, n, failed.get((sid, rule), 0))
+                   for (sid, rule), (n, desc) in sorted(stats.items())]
+        replace_findings(conn, "expectations", ids, rows, results)
     return dg.AssetCheckResult(
         passed=not failures,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"rows_validated": 0 if df is None else len(df), "unexpected_rows": len(failures),
+        metadata={"rows_validated": how["rows"], "unexpected_rows": len(failures), "mode": how["mode"],
+                  "rows_seen_by_great_expectations": how["gx_rows"],
                   "submissions": dg.MetadataValue.json(ids)},
     )
 
@@ -70,17 +77,40 @@ def fct_observations_expectations(context, warehouse: Warehouse) -> dg.AssetChec
 )
 def submission_verdicts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     subs = run_submissions(context)
-    ids = [r.submission_id for r in subs]
-    table = []
     with warehouse.connect() as conn:
-        replace_findings(conn, "rules", ids, run_rules(conn, ids))
-        for r in subs:
-            c = counts(findings_for(conn, r.submission_id))
-            v = verdict(c)
-            record_verdict(conn, r.submission_id, r.country, v, c)
-            table.append({"submission_id": r.submission_id, "verdict": v, **c})
-            context.log.info(f"{r.submission_id}: {v} ({c['error']} errors, {c['warning']} warnings)")
+        table = decide(conn, [(r.submission_id, r.country) for r in subs])
+    for t in table:
+        context.log.info(f"{t['submission_id']}: {t['verdict']} ({t['error']} errors, {t['warning']} warnings)")
     return dg.MaterializeResult(metadata={
         "verdicts": dg.MetadataValue.json(table),
         "rejected": sum(t["verdict"] == "rejected" for t in table),
     })
+
+
+@dg.asset_check(
+    asset=submission_verdicts,
+    name="every_submission_has_a_verdict",
+    blocking=True,
+    description="Every pending submission of the run has a verdict that agrees with its findings. Blocking: if "
+                "the gate could not decide, nothing of the run is published. A rejected submission is not a "
+                "failure of this check; it is held back by its own verdict while the others publish.",
+)
+def every_submission_has_a_verdict(context, warehouse: Warehouse) -> dg.AssetCheckResult:
+    ids = [r.submission_id for r in run_submissions(context)]
+    with warehouse.connect() as conn:
+        ensure(conn)
+        bad = conn.execute(
+            """with f as (select submission_id, count(*) filter (severity = 'error') as e,
+                                 count(*) filter (severity = 'warning') as w
+                          from quality.findings group by all)
+               select s.id from (select unnest(?::varchar[]) as id) s
+               left join quality.verdicts v on v.submission_id = s.id
+               left join f on f.submission_id = s.id
+               where v.verdict is null or v.errors <> coalesce(f.e, 0) or v.warnings <> coalesce(f.w, 0)
+                  or (v.verdict = 'rejected') <> (coalesce(f.e, 0) > 0)""",
+            [ids],
+        ).fetchall() if ids else []
+    return dg.AssetCheckResult(
+        passed=not bad, severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"submissions": len(ids), "without_a_sound_verdict": dg.MetadataValue.json([b[0] for b in bad])},
+    )

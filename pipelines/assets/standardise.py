@@ -10,6 +10,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from pipelines.faults import fault_point
 from pipelines.partitions import country_partitions, single_run
 from pipelines.resources import dbt_executable
 from pipelines.settings import DBT_PROJECT_DIR, SEEDS_DIR, paths
@@ -48,16 +49,36 @@ def prepare_manifest(force: bool = False) -> None:
 prepare_manifest()
 
 
+# Models tagged `reference` depend on the seeds only (int_aliases_normalised): they are built with the reference
+# data, once per change of the seeds, rather than on every run.
+REFERENCE = "resource_type:seed tag:reference"
+
+
 class Translator(DagsterDbtTranslator):
-    """Seeds form the `reference` group; the models form `standardise`."""
+    """Seeds and the models built from them alone form the `reference` group; the other models form `standardise`."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        return "reference" if dbt_resource_props["resource_type"] == "seed" else "standardise"
+        is_reference = (dbt_resource_props["resource_type"] == "seed"
+                        or "reference" in (dbt_resource_props.get("tags") or []))
+        return "reference" if is_reference else "standardise"
+
+
+def _reference_model_files() -> list:
+    """The SQL of the reference-tagged models and of the macros they call: a change to them reloads the reference
+    data like a change to the seeds does."""
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    files = set()
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "model" and "reference" in node.get("tags", []):
+            files.add(node["original_file_path"])
+            files.update(manifest["macros"][m]["original_file_path"] for m in node["depends_on"]["macros"]
+                         if m.startswith("macro.mnr."))
+    return sorted(DBT_PROJECT_DIR / f for f in files)
 
 
 def seeds_fingerprint() -> str:
     h = hashlib.sha256()
-    for f in sorted(SEEDS_DIR.glob("*.csv")):
+    for f in [*sorted(SEEDS_DIR.glob("*.csv")), *_reference_model_files()]:
         h.update(f.name.encode())
         h.update(f.read_bytes())
     return h.hexdigest()
@@ -68,22 +89,31 @@ def reference_is_current() -> bool:
     return marker.is_file() and marker.read_text().strip() == seeds_fingerprint()
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, select="resource_type:seed", name="reference_data",
+@dbt_assets(manifest=dbt_project.manifest_path, select=REFERENCE, name="reference_data",
             dagster_dbt_translator=Translator())
 def reference_data(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """Reference data (catalogue, code lists, aliases) loaded from seeds/ into the reference schema."""
+    """Reference data (catalogue, code lists, aliases) loaded from seeds/ into the reference schema, and the
+    label table built from them (int_aliases_normalised, with its tests)."""
     fingerprint = seeds_fingerprint()
-    yield from dbt.cli(["seed"], context=context).stream()
+    # Cautious: a test that also reads a model of the run (relationships from the marts to a code list) waits for
+    # that model's own build.
+    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test", "--indirect-selection", "cautious"],
+                       context=context).stream()
     marker = paths().state / "reference.sha256"
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(fingerprint + "\n")
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, select="resource_type:model", name="standardised",
+# Models tagged `release` read the published layer and belong to the publish group (pipelines/assets/release.py).
+@dbt_assets(manifest=dbt_project.manifest_path, select="resource_type:model", exclude="tag:release tag:reference",
+            name="standardised",
             partitions_def=country_partitions, backfill_policy=single_run, dagster_dbt_translator=Translator())
 def standardised(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Staging, intermediate and marts models, rebuilt for the run's countries only; dbt tests as checks."""
     dbt_vars = {"countries": list(context.partition_keys)}
-    yield from dbt.cli(
+    for i, event in enumerate(dbt.cli(
         ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"], context=context
-    ).stream()
+    ).stream()):
+        yield event
+        if i == 0:
+            fault_point("dbt")

@@ -1,4 +1,10 @@
-"""The feedback a country receives for each submission: findings.json (contract), findings.csv, report.html."""
+"""The feedback a country receives for each submission: findings.json (contract), findings.csv, report.html.
+
+findings.json and findings.csv are for the country's data team: they keep the values as submitted.
+report.html is written to be shared (with ministries, partners): it never echoes a small count about children
+(1 to MNR_SUPPRESS_MAX) that publication suppresses; such values read "fewer than N" there, in tables and
+charts alike.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +12,20 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from pipelines.quality.findings import FINDING_FIELDS, counts, verdict
+from pipelines.feedback.charts import series_svg
+from pipelines.feedback.context import is_small_child_count, suppression_max
+from pipelines.publish.exports import csv_cell
+from pipelines.quality.findings import FINDING_FIELDS, OPTIONAL_FIELDS, counts, verdict
+from pipelines.settings import country_file, country_folder
 
 TEMPLATES = Path(__file__).parent / "templates"
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
-
-VERDICT_TEXT = {
-    "accepted": "Accepted: the submission passed every blocking check and has been published.",
-    "accepted_with_warnings": "Accepted with warnings: published; please look at the warnings below and confirm "
-                              "or correct the values in your next submission.",
-    "rejected": "Rejected: the submission has errors and nothing from it was published. Fix the errors listed "
-                "below and send the file again.",
-}
 
 
 def findings_document(receipt, findings: list[dict], published_values: int) -> dict:
@@ -33,7 +36,11 @@ def findings_document(receipt, findings: list[dict], published_values: int) -> d
         "file_name": receipt.file_name,
         "verdict": verdict(c),
         "counts": c,
-        "findings": [{k: f.get(k) for k in FINDING_FIELDS} for f in findings],
+        "findings": [{**{k: f.get(k) for k in FINDING_FIELDS},
+                      "acknowledged": bool(f.get("acknowledged")), "acknowledgement": f.get("acknowledgement")}
+                     for f in findings],
+        # Acknowledged warnings still count in counts.warning and still make the verdict accepted_with_warnings.
+        "acknowledged": sum(1 for f in findings if f.get("acknowledged")),
         "received_at": receipt.received_at,
         "sha256": receipt.sha256,
         "published": published_values > 0,
@@ -46,54 +53,97 @@ def _atomic_write(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
         f.write(text)
+    country_file(Path(tmp))   # readable by the country's group only (SECURITY.md), before it appears
     os.replace(tmp, path)
 
 
-def _csv_cell(v) -> str:
-    """Formula-safe text: a cell starting with = + - @ would run as a formula in spreadsheet software."""
-    if v is None:
-        return ""
-    s = str(v)
-    if s[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(s):
-        return "'" + s
-    return s
-
-
-def _is_number(s: str) -> bool:
-    try:
-        float(s)
-        return True
-    except ValueError:
-        return False
-
-
 def collapse(findings: list[dict], show: int = 5) -> list[dict]:
-    """Group findings by rule and message pattern so a report shows each problem once with 'N more'."""
+    """Group findings by rule (and, for unknown labels, the label) so a report shows each problem once with
+    'N more'; within a group, findings identical but for their row are folded into one line with the rows."""
     groups: dict[tuple, dict] = {}
     for f in findings:
-        key = (f["severity"], f["rule_id"], f.get("column"), f.get("value") if f["rule_id"].startswith("UNKNOWN") else None)
+        key = (f["severity"], f["rule_id"], f.get("value") if f["rule_id"].startswith("UNKNOWN") else None)
         g = groups.setdefault(key, {"rule_id": f["rule_id"], "severity": f["severity"], "level": f["level"],
-                                    "findings": []})
+                                    "findings": [], "lines": {}})
         g["findings"].append(f)
+        same = (f.get("sheet"), f.get("column"), f.get("value"), f.get("expected"), f.get("message"),
+                f.get("indicator_code"), f.get("acknowledgement"))
+        line = g["lines"].setdefault(same, {**f, "rows": []})
+        if f.get("row") is not None:
+            line["rows"].append(f["row"])
     out = []
     for g in groups.values():
-        g["shown"] = g["findings"][:show]
-        g["more"] = len(g["findings"]) - len(g["shown"])
+        lines = list(g.pop("lines").values())
+        g["shown"] = lines[:show]
+        g["more"] = len(g["findings"]) - sum(max(len(x["rows"]), 1) for x in g["shown"])
         out.append(g)
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(out, key=lambda g: (order[g["severity"]], g["level"], g["rule_id"]))
 
 
-def write_feedback(folder: Path, doc: dict) -> None:
-    """Write the three files; findings.json last, since its presence marks the submission processed."""
+_NUMBER = re.compile(r"(?<![\w.!])-?\d+(?:\.\d+)?(?![\w.])")
+
+
+def mask_small(text, indicator_code: str | None):
+    """The text with every small count about children replaced by 'fewer than N' (N = MNR_SUPPRESS_MAX + 1)."""
+    if text is None or indicator_code is None:
+        return text
+
+    def sub(m):
+        small = is_small_child_count(indicator_code, float(m.group()))
+        return f"fewer than {suppression_max() + 1}" if small else m.group()
+
+    return _NUMBER.sub(sub, str(text))
+
+
+def _shareable(f: dict) -> dict:
+    """A finding as the shared report shows it: values, expected values and quoted text masked."""
+    code = f.get("indicator_code")
+    g = dict(f)
+    g["value"], g["expected"] = mask_small(f.get("value"), code), mask_small(f.get("expected"), code)
+    g["message"] = re.sub(r"'([^']*)'", lambda m: "'" + mask_small(m.group(1), code) + "'", f.get("message") or "")
+    return g
+
+
+def why(doc: dict, groups: list[dict]) -> str:
+    """The verdict's reason in one sentence, naming the rules that decided it."""
+    def rules(sev):
+        n: dict[str, int] = {}
+        for f in doc["findings"]:
+            if f["severity"] == sev:
+                n[f["rule_id"]] = n.get(f["rule_id"], 0) + 1
+        return ", ".join(f"{r} ({k})" for r, k in sorted(n.items(), key=lambda kv: -kv[1]))
+
+    c = doc["counts"]
+    if doc["verdict"] == "rejected":
+        return (f"{c['error']} error{'s' * (c['error'] != 1)}: {rules('error')}. Any error rejects a submission: "
+                "nothing from this file was published and your previously published values stay as they were. "
+                "Fix the errors below and send the file again.")
+    if doc["verdict"] == "accepted_with_warnings":
+        ack = f", {doc.get('acknowledged', 0)} of them acknowledged by your comments" if doc.get("acknowledged") else ""
+        return (f"No errors; {c['warning']} warning{'s' * (c['warning'] != 1)}{ack}: {rules('warning')}. "
+                "The values were published; please confirm or correct the warned values in your next submission.")
+    return "No errors and no warnings: every value was published."
+
+
+def write_feedback(folder: Path, doc: dict, context: dict | None = None) -> None:
+    """Write the three files; findings.json last, since its presence marks the submission processed.
+    context (pipelines/feedback/context.py: gather) adds the per-rule table, charts, completeness and
+    what was published to the report."""
+    country_folder(folder)
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(FINDING_FIELDS)
+    w.writerow((*FINDING_FIELDS, *OPTIONAL_FIELDS))
     for f in doc["findings"]:
-        w.writerow([_csv_cell(f.get(k)) for k in FINDING_FIELDS])
+        w.writerow([csv_cell(f.get(k)) for k in (*FINDING_FIELDS, *OPTIONAL_FIELDS)])
     _atomic_write(folder / "findings.csv", buf.getvalue())
+    context = context or {"rules": [], "charts": [], "completeness": [], "published": []}
+    groups = collapse([_shareable(f) for f in doc["findings"]])
+    charts = [{**c, "svg": series_svg(c["points"], f"{c['indicator_code']} {c['breakdown']}")}
+              for c in context["charts"]]
     html = _env.get_template("report.html.j2").render(
-        doc=doc, groups=collapse(doc["findings"]), verdict_text=VERDICT_TEXT[doc["verdict"]],
+        doc=doc, groups=groups, why=why(doc, groups), rules=context["rules"], charts=charts,
+        completeness=context["completeness"], published=context["published"], small=suppression_max() + 1,
     )
     _atomic_write(folder / "report.html", html)
     _atomic_write(folder / "findings.json", json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n")

@@ -98,7 +98,7 @@ def submit(paths: Paths, source: Path, country: str) -> tuple[Receipt, bool]:
             raise SubmissionRefused(f"{source} changed while it was being read: submit it again")
         (staging / "receipt.json").write_text(json.dumps(asdict(receipt), indent=2) + "\n")
         for f in staging.iterdir():
-            os.chmod(f, 0o444)
+            os.chmod(f, 0o440)   # read-only, and not readable by other users (SECURITY.md)
         target_dir.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.rename(staging, target_dir)

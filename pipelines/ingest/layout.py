@@ -12,7 +12,8 @@ below the table are not read as data. Every record keeps where it came from (she
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pandas as pd
 
@@ -30,6 +31,12 @@ RECORD_COLUMNS = (
 MISSING_MARKERS = {"", "..", "nan", "#n/a", "n/a", "n/d", "s/o", "-", "na", "…", "x"}
 _YEAR = re.compile(r"^\s*((?:19|20)\d\d)(?:\.0+)?\s*$")
 HEADER_SCAN_ROWS = 30
+# A column whose header ends with this is for people only (the template's indicator name and unit): not read.
+HELPER_COLUMN_SUFFIX = "(not read)"
+
+
+def is_helper_column(header: str) -> bool:
+    return header.strip().lower().endswith(HELPER_COLUMN_SUFFIX)
 
 
 @dataclass
@@ -40,6 +47,13 @@ class ColumnMap:
     year_columns: dict[int, int]          # column index -> year
     indicator_columns: dict[int, str]     # column index -> indicator label as written
     headers: list[str]
+    # A second header row under the years (a year merged across F / M / Total columns): column index ->
+    # (field, label as written), e.g. {2: ("sex", "Girls")}; the data then start one row lower.
+    sub_headers: dict[int, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def last_header_row(self) -> int:
+        return self.header_row + (1 if self.sub_headers else 0)
 
     @property
     def layout(self) -> str:
@@ -52,8 +66,9 @@ class ColumnMap:
         return "unknown"
 
 
-def _personal_labels() -> list[str]:
-    return [normalise_label(r["label"]) for r in read_seed("personal_data_labels")]
+@lru_cache(maxsize=None)
+def _personal_labels() -> tuple[str, ...]:
+    return tuple(normalise_label(r["label"]) for r in read_seed("personal_data_labels"))
 
 
 def personal_data_columns(headers: list[str]) -> list[str]:
@@ -96,6 +111,8 @@ def find_header(table: Table, country: str | None) -> ColumnMap | None:
             continue
         cm = map_header(row, country, table.sheet, idx + 1)
         if cm.layout != "unknown":
+            if cm.layout == "wide_years" and idx + 1 < len(table.rows):
+                cm.sub_headers = _sub_headers(cm, table.rows[idx + 1], country)
             return cm
         score = len(cm.fields) + len(cm.year_columns) + len(cm.indicator_columns)
         if best is None or score > len(best.fields) + len(best.year_columns) + len(best.indicator_columns):
@@ -103,8 +120,43 @@ def find_header(table: Table, country: str | None) -> ColumnMap | None:
     return best if best is not None and best.layout != "unknown" else None
 
 
+def _sub_headers(cm: ColumnMap, row: list[str], country: str | None) -> dict[int, tuple[str, str]]:
+    """The row under a header of years, when each of its cells under a year is a sex or an age label."""
+    out: dict[int, tuple[str, str]] = {}
+    for col in cm.year_columns:
+        label = row[col].strip() if col < len(row) else ""
+        key = normalise_label(label)
+        kind = next((k for k in ("sex", "age") if key and key in aliases(k, country)), None)
+        if kind is None:
+            return {}
+        out[col] = (kind, label)
+    return out
+
+
+# A footnote row under a table: a single filled cell starting with a note marker. It ends the data block
+# even when no blank row separates it from the table.
+_FOOTNOTE = re.compile(
+    r"^\s*(\*+|\(\d{1,2}\)|\d{1,2}[).]\s|[\u00b9\u00b2\u00b3\u2070-\u2079]|(notes?|sources?|fuentes?|"
+    r"fonte|notas?|remarques?|observations?|nb|n\.b\.|ملاحظة|ملاحظات|المصدر)\b)", re.IGNORECASE)
+
+
+def _is_footnote(row: list[str]) -> bool:
+    filled = [c for c in row if c.strip()]
+    return len(filled) == 1 and bool(_FOOTNOTE.match(filled[0]))
+
+
 def detect_decimal_comma(values: list[str]) -> bool:
     """True when the file writes decimals with a comma (12,5) rather than a point."""
+    comma, point = decimal_evidence(values)
+    return comma > point
+
+
+# One group of three digits after a single separator: 1,297 is 1297 or 1.297 depending on the convention.
+_AMBIGUOUS = re.compile(r"[-+]?\d{1,3}[.,]\d{3}")
+
+
+def decimal_evidence(values: list[str]) -> tuple[int, int]:
+    """How many values show a decimal comma, and how many a decimal point (unambiguous ones only)."""
     comma = point = 0
     for v in values:
         s = v.strip().replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
@@ -116,7 +168,7 @@ def detect_decimal_comma(values: list[str]) -> bool:
             point += 1
         elif re.fullmatch(r"-?\d{1,3}(,\d{3})+\.\d+", s) or re.fullmatch(r"-?\d{1,3}(,\d{3}){2,}", s):
             point += 1
-    return comma > point
+    return comma, point
 
 
 def parse_number(text: str, decimal_comma: bool) -> float | None:
@@ -185,52 +237,230 @@ def extract_records(table: Table, country: str | None) -> tuple[pd.DataFrame, li
     findings.extend(_unread_columns(cm, country))
 
     block: list[tuple[int, list[str]]] = []
-    for idx in range(cm.header_row, len(table.rows)):
+    # Cells that say nothing on their own: a pre-filled country code, the template's helper columns.
+    passive = {cm.fields.get("ref_area")} | {i for i, h in enumerate(cm.headers) if is_helper_column(h)}
+    end = len(table.rows)
+    for idx in range(cm.last_header_row, len(table.rows)):
         row = table.rows[idx]
-        if not any(c.strip() for c in row):
+        if not any(c.strip() for i, c in enumerate(row) if i not in passive):
             if block:
+                end = idx
                 break
             continue
+        if _is_footnote(row):
+            end = idx
+            break
         block.append((idx + 1, row))
-    value_cells = _value_cells(cm, block)
-    decimal_comma = detect_decimal_comma([v for _, _, v in value_cells])
+    findings.extend(_rows_below(table, cm, end, passive))
+    block, deletions = _sdmx_deletions(table, cm, block)
+    findings.extend(deletions)
+    recs, ambiguous = _records(table, cm, block)
+    findings.extend(ambiguous)
+    return recs, findings, cm
 
-    def cell(row: list[str], i: int | None) -> str:
-        return row[i].strip() if i is not None and i < len(row) else ""
 
-    recs: dict[str, list] = {c: [] for c in RECORD_COLUMNS}
-    for file_row, row, col in _cell_positions(cm, block):
-        base = {f: cell(row, cm.fields.get(f)) for f in FIELDS}
-        if cm.layout == "wide_years":
-            base["time_period"] = str(cm.year_columns[col])
-            base["value"] = cell(row, col)
-        elif cm.layout == "wide_indicators":
-            base["indicator"] = cm.headers[col].strip()
-            base["value"] = cell(row, col)
-        raw_value = base["value"]
-        if normalise_label(raw_value) in MISSING_MARKERS or raw_value.strip().lower() in MISSING_MARKERS:
-            num, state = None, "missing"
-        else:
-            num = parse_number(raw_value, decimal_comma)
-            state = "number" if num is not None else "text"
-        letter = column_letter(col)
-        recs["sheet"].append(table.sheet)
-        recs["file_row"].append(file_row)
-        recs["source_ref"].append(
-            f"{table.sheet}!{letter}{file_row}" if table.sheet is not None
-            else (f"record {file_row - 1}, field {cm.headers[col]}" if table.kind == "json"
-                  else f"row {file_row}, column {cm.headers[col]}")
-        )
-        recs["value_column"].append(cm.headers[col])
-        for f in FIELDS:
-            recs[f"{f}_raw"].append(base[f] if base[f] != "" else None)
-        recs["value_num"].append(num)
-        recs["value_state"].append(state)
-    return pd.DataFrame(recs, columns=list(RECORD_COLUMNS)), findings, cm
+def _records(table: Table, cm: ColumnMap, block: list[tuple[int, list[str]]]) -> tuple[pd.DataFrame, list[Finding]]:
+    """The records of the data block, built column-wise (one record per value cell, in row then column order).
+
+    Vectorised for speed (a file can hold hundreds of thousands of cells); parse_numbers() and is_missing()
+    give exactly what parse_number() and the missing-marker test give cell by cell (tests/unit/test_layout_vector.py).
+    """
+    value_cols = (
+        [cm.fields["value"]] if cm.layout == "long"
+        else sorted(cm.year_columns) if cm.layout == "wide_years"
+        else sorted(cm.indicator_columns)
+    )
+    n_rows, n_cols = len(block), len(value_cols)
+    if n_rows == 0:
+        return _empty(), []
+    file_rows = [r for r, _ in block]
+
+    def column(i: int | None) -> list[str]:
+        if i is None:
+            return [""] * n_rows
+        return [row[i].strip() if i < len(row) else "" for _, row in block]
+
+    def per_cell(values: list[str]) -> list[str]:      # one value per block row, repeated for each value column
+        return [v for v in values for _ in range(n_cols)]
+
+    base = {f: per_cell(column(cm.fields.get(f))) for f in FIELDS}
+    # Cells in row then column order: row-major over (block row, value column).
+    base["value"] = [row[c].strip() if c < len(row) else "" for _, row in block for c in value_cols]
+    if cm.layout == "wide_years":
+        base["time_period"] = [str(cm.year_columns[c]) for c in value_cols] * n_rows
+        for kind in ("sex", "age"):
+            if any(k == kind for k, _ in cm.sub_headers.values()):
+                labels = [cm.sub_headers[c][1] if cm.sub_headers.get(c, ("",))[0] == kind else None
+                          for c in value_cols]
+                base[kind] = [lab if lab is not None else v
+                              for v, lab in zip(base[kind], labels * n_rows)]
+    elif cm.layout == "wide_indicators":
+        base["indicator"] = [cm.headers[c].strip() for c in value_cols] * n_rows
+
+    values = pd.Series(base["value"], dtype=object)
+    comma, point = decimal_evidence_counts(values)
+    decimal_comma = comma > point
+    missing = is_missing(values)
+    num = parse_numbers(values, decimal_comma).where(~missing)
+    state = pd.Series("text", index=values.index, dtype=object)
+    state[num.notna()] = "number"
+    state[missing] = "missing"
+
+    findings: list[Finding] = []
+    if not (comma or point):
+        stripped = values.str.strip()
+        for i in stripped.index[num.notna() & stripped.str.fullmatch(_AMBIGUOUS.pattern)]:
+            raw_value, n, col = values[i], float(num[i]), value_cols[i % n_cols]
+            findings.append(Finding(
+                rule_id="AMBIGUOUS_NUMBER", level=1, severity="warning", sheet=table.sheet,
+                row=file_rows[i // n_cols], column=cm.headers[col], value=raw_value, expected=f"{n:g}",
+                message=(f"'{raw_value}' could mean {n:g} or {parse_number(raw_value, not decimal_comma):g} "
+                         f"depending on the separator convention, and nothing else in the file settles it; it "
+                         f"was read as {n:g}. Write numbers without thousands separators (e.g. 1297, 1.297) "
+                         "to remove the doubt."),
+            ))
+
+    headers = [cm.headers[c] for c in value_cols]
+    rows_per_cell = per_cell(file_rows)
+    if table.sheet is not None:
+        letters = [column_letter(c) for c in value_cols] * n_rows
+        refs = [f"{table.sheet}!{letter}{r}" for letter, r in zip(letters, rows_per_cell)]
+    elif table.kind == "json":
+        refs = [f"record {r - 1}, field {h}" for r, h in zip(rows_per_cell, headers * n_rows)]
+    else:
+        refs = [f"row {r}, column {h}" for r, h in zip(rows_per_cell, headers * n_rows)]
+    recs: dict[str, object] = {
+        "sheet": [table.sheet] * (n_rows * n_cols), "file_row": rows_per_cell, "source_ref": refs,
+        "value_column": headers * n_rows,
+    }
+    for f in FIELDS:
+        recs[f"{f}_raw"] = [v if v != "" else None for v in base[f]]
+    recs["value_num"] = [None if v != v else float(v) for v in num]
+    recs["value_state"] = state.tolist()
+    return pd.DataFrame(recs, columns=list(RECORD_COLUMNS)), findings
+
+
+# normalise_label() of a text with an ASCII digit keeps that digit, and no missing-value marker holds one: the
+# (costly) normalisation is needed only for texts without a digit.
+def is_missing(values: pd.Series) -> pd.Series:
+    """Per cell: a missing-value marker, as `normalise_label(v) in MISSING_MARKERS or v.strip().lower() in
+    MISSING_MARKERS` says for one cell."""
+    values = values.astype(object)
+    out = values.str.strip().str.lower().isin(MISSING_MARKERS)
+    candidates = ~out & ~values.str.contains(r"[0-9]", regex=True)
+    if candidates.any():
+        out[candidates] = [normalise_label(v) in MISSING_MARKERS for v in values[candidates]]
+    return out
+
+
+def decimal_evidence_counts(values: pd.Series) -> tuple[int, int]:
+    """decimal_evidence() over a column at once (same patterns, same order of tests)."""
+    values = values.astype(object)
+    values = values[~values.str.strip().str.isdecimal()]   # plain digits match none of the patterns: skip them
+    s = (values.str.strip().str.replace(" ", "", regex=False)
+         .str.replace("\u00a0", "", regex=False).str.replace("\u202f", "", regex=False))
+    comma = ((s.str.fullmatch(r"-?\d+,\d+") & ~s.str.fullmatch(r"-?\d{1,3}(,\d{3})+"))
+             | s.str.fullmatch(r"-?\d{1,3}(\.\d{3})+,\d+") | s.str.fullmatch(r"-?\d{1,3}(\.\d{3}){2,}"))
+    point = ~comma & ((s.str.fullmatch(r"-?\d+\.\d+") & ~s.str.fullmatch(r"-?\d{1,3}(\.\d{3})+"))
+                      | s.str.fullmatch(r"-?\d{1,3}(,\d{3})+\.\d+") | s.str.fullmatch(r"-?\d{1,3}(,\d{3}){2,}"))
+    return int(comma.sum()), int(point.sum())
+
+
+def parse_numbers(values: pd.Series, decimal_comma: bool) -> pd.Series:
+    """parse_number() over a column at once: floats, NaN where the text is not a number."""
+    out = pd.Series(float("nan"), index=values.index, dtype="float64")
+    values = values.astype(object).str.strip()
+    # Plain digits (Unicode decimal digits, which both `\d` and float() accept) need none of the rewriting below.
+    plain = values.str.isdecimal()
+    if plain.any():
+        out[plain] = [float(v) for v in values[plain]]
+    s = values[~plain].str.replace("\u00a0", " ", regex=False).str.replace("\u202f", " ", regex=False)
+    pct = s.str.endswith("%")
+    s = s.where(~pct, s.str[:-1].str.strip())
+    spaced = s.str.fullmatch(r"[-+]?\d{1,3}( \d{3})+([.,]\d+)?")
+    s = s.where(~spaced, s.str.replace(" ", "", regex=False))
+    thousands, decimal = (".", ",") if decimal_comma else (",", ".")
+    grouped = s.str.fullmatch(rf"[-+]?\d{{1,3}}(\{thousands}\d{{3}})+(\{decimal}\d+)?")
+    s = s.where(~grouped, s.str.replace(thousands, "", regex=False))
+    s = s.str.replace(decimal, ".", regex=False)
+    ok = s.str.fullmatch(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+    if ok.any():
+        out[ok[ok].index] = [_float(v) for v in s[ok]]
+    return out
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:     # digits float() does not read (e.g. some non-ASCII digits): not a number
+        return float("nan")
+
+
+def _rows_below(table: Table, cm: ColumnMap, end: int, passive: set) -> list[Finding]:
+    """The table ends at its first empty row; rows further down that hold numbers in the value columns look
+    like data cut off by a stray empty row: say so rather than lose them silently."""
+    value_cols = ([cm.fields["value"]] if cm.layout == "long" else
+                  list(cm.year_columns) if cm.layout == "wide_years" else list(cm.indicator_columns))
+    for idx in range(end + 1, len(table.rows)):
+        row = table.rows[idx]
+        if _is_footnote(row) or not any(c.strip() for i, c in enumerate(row) if i not in passive):
+            continue
+        if any(c < len(row) and parse_number(row[c], False) is not None for c in value_cols):
+            return [Finding(
+                rule_id="ROWS_BELOW_TABLE", level=0, severity="warning", sheet=table.sheet, row=idx + 1,
+                message=(f"The table ends at the empty row {end + 1}, but row {idx + 1} further down holds values "
+                         "that were not read. If they are data, remove the empty rows so that they join the table; "
+                         "if they are notes, this warning can be ignored."),
+            )]
+    return []
 
 
 # SDMX-CSV bookkeeping columns: expected, not data.
 SDMX_COLUMNS = {"structure", "structure id", "structure name", "action", "dataflow", "series key", "obs key"}
+
+
+def _sdmx_column(cm: ColumnMap, name: str) -> int | None:
+    return next((i for i, h in enumerate(cm.headers) if normalise_label(h) == name), None)
+
+
+def structure_ids(table: Table, cm: ColumnMap | None) -> list[str]:
+    """The SDMX-CSV dataflow / structure ids as given (STRUCTURE_ID in 2.0, DATAFLOW in 1.0), in file order.
+    Recorded, never checked: a country's own dataflow id is not a defect (DESIGN.md section 5)."""
+    if cm is None or table.sdmx_version is None:
+        return []
+    col = _sdmx_column(cm, "structure id" if table.sdmx_version == "2.0" else "dataflow")
+    if col is None:
+        return []
+    seen: list[str] = []
+    for row in table.rows[cm.header_row:]:
+        v = row[col].strip() if col < len(row) else ""
+        if v and v not in seen:
+            seen.append(v)
+    return seen
+
+
+def _sdmx_deletions(table: Table, cm: ColumnMap, block):
+    """SDMX-CSV 2.0 rows with ACTION D ask to delete values. Deleting published values from a file is not
+    done here; the rows are set aside, each with a warning, so that the request is neither lost nor applied
+    silently. (pysdmx's reader drops D rows without a word when other actions are present, which is why
+    SDMX-CSV is read as CSV here.)"""
+    col = _sdmx_column(cm, "action") if table.sdmx_version else None
+    if col is None:
+        return block, []
+    kept, findings = [], []
+    for file_row, row in block:
+        action = row[col].strip().upper() if col < len(row) else ""
+        if action == "D":
+            findings.append(Finding(
+                rule_id="SDMX_DELETE_NOT_APPLIED", level=0, severity="warning", sheet=table.sheet, row=file_row,
+                column=cm.headers[col], value="D",
+                message=(f"Row {file_row} has ACTION D (delete). Values are not deleted from a file submission, so "
+                         "this row was not read. To withdraw a published value, send the row with ACTION I, an "
+                         "empty OBS_VALUE and OBS_STATUS O (missing), or write to the data team."),
+            ))
+        else:
+            kept.append((file_row, row))
+    return kept, findings
 
 
 def _unread_columns(cm: ColumnMap, country: str | None) -> list[Finding]:
@@ -239,7 +469,7 @@ def _unread_columns(cm: ColumnMap, country: str | None) -> list[Finding]:
     used = set(cm.fields.values()) | set(cm.year_columns) | set(cm.indicator_columns)
     out = []
     for i, header in enumerate(cm.headers):
-        if i in used or not header.strip() or normalise_label(header) in SDMX_COLUMNS:
+        if i in used or not header.strip() or normalise_label(header) in SDMX_COLUMNS or is_helper_column(header):
             continue
         where = {"sheet": cm.sheet, "row": cm.header_row, "column": header, "value": header}
         if cm.layout == "wide_indicators":
@@ -259,21 +489,6 @@ def _unread_columns(cm: ColumnMap, country: str | None) -> list[Finding]:
                 **where,
             ))
     return out
-
-
-def _cell_positions(cm: ColumnMap, block: list[tuple[int, list[str]]]):
-    value_cols = (
-        [cm.fields["value"]] if cm.layout == "long"
-        else sorted(cm.year_columns) if cm.layout == "wide_years"
-        else sorted(cm.indicator_columns)
-    )
-    for file_row, row in block:
-        for col in value_cols:
-            yield file_row, row, col
-
-
-def _value_cells(cm: ColumnMap, block):
-    return [(r, c, row[c] if c < len(row) else "") for r, row, c in _cell_positions(cm, block)]
 
 
 def _empty() -> pd.DataFrame:

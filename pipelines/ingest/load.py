@@ -9,15 +9,18 @@ import duckdb
 import pandas as pd
 
 from pipelines.ingest.archive import Receipt
-from pipelines.ingest.layout import RECORD_COLUMNS, extract_records
+from pipelines.ingest.layout import RECORD_COLUMNS, extract_records, structure_ids
 from pipelines.ingest.readers import read_tables
 from pipelines.quality.findings import Finding
 from pipelines.reference import normalise_label
-from pipelines.settings import Paths
+from pipelines.settings import Paths, country_file, country_folder
 
-# Sheets that explain rather than hold data are skipped without a finding.
+# Sheets that explain rather than hold data are skipped without a finding (hidden sheets too, such as the
+# template's code lists). They are still scanned for personal data.
 NOTES_SHEETS = {"notes", "note", "readme", "read me", "instructions", "metadata", "sources", "about",
-                "lisez moi", "instrucciones", "instrucoes", "notas", "ملاحظات", "تعليمات"}
+                "code lists", "codes", "lists", "definitions", "glossary",
+                "lisez moi", "mode d emploi", "listes", "instrucciones", "listas", "instrucoes", "notas",
+                "ملاحظات", "تعليمات"}
 
 RAW_DDL = """
 create schema if not exists raw;
@@ -40,6 +43,8 @@ create table if not exists raw.submissions (
     submission_id varchar primary key, country varchar not null, file_name varchar not null,
     sha256 varchar not null, received_at varchar not null, layouts varchar, records integer not null
 );
+-- SDMX-CSV input: the STRUCTURE_ID (2.0) or DATAFLOW (1.0) as given, comma-separated if several.
+alter table raw.submissions add column if not exists structure_id varchar;
 """
 
 
@@ -51,6 +56,7 @@ class IngestResult:
     layouts: list[str] = field(default_factory=list)
     quarantined: bool = False
     columns: list[dict] = field(default_factory=list)   # field -> header as written, per sheet
+    structure_ids: list[str] = field(default_factory=list)  # SDMX-CSV STRUCTURE_ID / DATAFLOW as given
 
 
 def read_submission(paths: Paths, receipt: Receipt) -> IngestResult:
@@ -58,13 +64,17 @@ def read_submission(paths: Paths, receipt: Receipt) -> IngestResult:
     frames: list[pd.DataFrame] = []
     columns: list[dict] = []
     layouts: list[str] = []
+    structures: list[str] = []
     for table in tables:
         df, table_findings, cm = extract_records(table, receipt.country)
         if any(f.rule_id == "PERSONAL_DATA" for f in table_findings):
             return IngestResult(receipt, pd.DataFrame(columns=list(RECORD_COLUMNS)), table_findings, quarantined=True)
+        if table.hidden:
+            continue
         is_notes = table.sheet is not None and normalise_label(table.sheet) in NOTES_SHEETS
         if is_notes and not len(df):
             continue
+        structures += [s for s in structure_ids(table, cm) if s not in structures]
         if table.sheet is not None and any(f.rule_id == "NO_HEADER" for f in table_findings):
             # A workbook may hold sheets that are not data; say so, but only fail if no sheet had data.
             findings.append(Finding(
@@ -84,14 +94,14 @@ def read_submission(paths: Paths, receipt: Receipt) -> IngestResult:
             rule_id="NO_DATA", level=0, severity="error",
             message="No data rows were found under the table header. Fill in at least one value and send it again.",
         ))
-    return IngestResult(receipt, records, findings, layouts, columns=columns)
+    return IngestResult(receipt, records, findings, layouts, columns=columns, structure_ids=structures)
 
 
 def quarantine(paths: Paths, receipt: Receipt) -> None:
     """Keep a refused file apart from the data (it stays in the archive too: nothing submitted is lost)."""
-    target = paths.quarantine / receipt.country / receipt.submission_id
-    target.mkdir(parents=True, exist_ok=True)
+    target = country_folder(paths.quarantine / receipt.country / receipt.submission_id)
     shutil.copyfile(receipt.path(paths), target / receipt.file_name)
+    country_file(target / receipt.file_name)   # readable by that country's group only (SECURITY.md)
 
 
 def write_raw(conn: duckdb.DuckDBPyConnection, result: IngestResult) -> None:
@@ -119,9 +129,10 @@ def write_raw(conn: duckdb.DuckDBPyConnection, result: IngestResult) -> None:
                 [r.submission_id, c["sheet"], c["field"], c["header"], column_letter(c["index"])],
             )
         conn.execute(
-            "insert into raw.submissions values (?, ?, ?, ?, ?, ?, ?)",
+            "insert into raw.submissions (submission_id, country, file_name, sha256, received_at, layouts, records, "
+            "structure_id) values (?, ?, ?, ?, ?, ?, ?, ?)",
             [r.submission_id, r.country, r.file_name, r.sha256, r.received_at, ",".join(sorted(set(result.layouts))),
-             0 if result.quarantined else len(result.records)],
+             0 if result.quarantined else len(result.records), ",".join(result.structure_ids) or None],
         )
         conn.execute("commit")
     except Exception:

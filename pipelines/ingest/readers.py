@@ -3,6 +3,10 @@
 A Table is a grid of strings with the file's own row numbers (1-based, counting title and header rows), so
 that every finding can point at the row a country team sees. Format is sniffed from the bytes, not trusted
 from the extension. Nothing here raises on bad input: problems become level-0 findings.
+
+Formats: CSV (delimiter and encoding detected: UTF-8 with or without BOM, UTF-16 with BOM or without, cp1252,
+latin-1), SDMX-CSV 1.0 and 2.0 (CSV whose first header cell is DATAFLOW or STRUCTURE), XLSX (every sheet, merged
+cells filled from their top-left cell), JSON records.
 """
 
 from __future__ import annotations
@@ -10,23 +14,46 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.quality.findings import Finding
+from pipelines.settings import max_file_bytes
 
 MAX_COLUMNS = 2000          # a wider "table" is not a statistical table
-MAX_CELL_CHARS = 10_000     # longer cells are cut (and reported) rather than loaded
+MAX_CELL_CHARS = 10_000     # longer cells are cut rather than loaded
+MAX_SHEET_CELLS = 20_000_000  # a sheet larger than this is not read (memory guard)
 XLSX_MAX_UNCOMPRESSED = 500 * 1024 * 1024   # zip-bomb guard
+SNIFF_CHARS = 64 * 1024     # the delimiter is guessed from the start of the file only (a 50 MB line stays cheap)
+
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Signatures of content that is not a table, and what to tell the country team.
+NOT_TABULAR = (
+    (b"%PDF-", "a PDF document"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"{\\rtf", "an RTF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+)
+TEMPLATE_HINT = "Send the numbers as CSV or Excel (.xlsx); the Excel template (mnr template) shows the expected columns."
 
 
 @dataclass
 class Table:
     sheet: str | None               # sheet name for workbooks, None for flat files
     rows: list[list[str]]           # rows[i] is file row i + 1
-    kind: str = "csv"               # csv | xlsx | json
+    kind: str = "csv"               # csv | sdmx-csv | xlsx | json
     notes: list[str] = field(default_factory=list)
+    hidden: bool = False            # a hidden worksheet (e.g. the template's code lists): never data
+    sdmx_version: str | None = None  # "1.0" (DATAFLOW column) or "2.0" (STRUCTURE column) for SDMX-CSV
 
 
 def _level0(rule_id: str, message: str, **kw) -> Finding:
@@ -36,55 +63,88 @@ def _level0(rule_id: str, message: str, **kw) -> Finding:
 def read_tables(path: Path) -> tuple[list[Table], list[Finding]]:
     path = Path(path)
     try:
+        size = path.stat().st_size
+        limit = max_file_bytes()
+        if size > limit:
+            return [], [_level0(
+                "FILE_TOO_LARGE",
+                f"The file is {size / 1e6:.1f} MB, over the {limit / 1e6:.0f} MB limit. Split it by year or "
+                "domain and send the parts.",
+            )]
         data = path.read_bytes()
     except OSError as e:
         return [], [_level0("FILE_UNREADABLE", f"The file could not be opened ({e.strerror}). Send it again.")]
     if not data.strip():
         return [], [_level0("FILE_EMPTY", "The file is empty. Send the file that holds your data.")]
-    if data[:4] == b"PK\x03\x04":
+    if data[:4] == b"PK\x03\x04" or data[:4] == b"PK\x05\x06":
         return _read_xlsx(path)
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+    if data[:8] == OLE2:
         return [], [_level0(
             "FILE_ENCRYPTED_OR_LEGACY",
             "This is a password-protected workbook or an old .xls file, which cannot be read. Remove the "
-            "password and save it as .xlsx (Excel: File > Save As > Excel Workbook), then send it again.",
+            "password (Excel: File > Info > Protect Workbook > Encrypt with Password, clear it) and save it as "
+            ".xlsx (File > Save As > Excel Workbook), then send it again.",
         )]
-    if data[:5] == b"%PDF-":
-        return [], [_level0(
-            "FILE_NOT_TABULAR",
-            "This is a PDF document, not a data table. Send the numbers as CSV or Excel (.xlsx); the Excel "
-            "template (mnr template) shows the expected columns.",
-        )]
+    for magic, what in NOT_TABULAR:
+        if data.startswith(magic):
+            return [], [_level0("FILE_NOT_TABULAR", f"This is {what}, not a data table. {TEMPLATE_HINT}")]
     text, encoding_finding = decode_text(data)
     if text is None:
         return [], [encoding_finding]
-    stripped = text.lstrip()
+    stripped = text.lstrip("\ufeff \t\r\n")
+    head = stripped[:512].lower()
+    if head.startswith(("<!doctype html", "<html", "<?xml", "<table", "<head", "<body")) or "<html" in head:
+        what = "an XML document" if head.startswith("<?xml") and "<html" not in head else "a web page (HTML)"
+        return [], [_level0(
+            "FILE_NOT_TABULAR",
+            f"This is {what}, not a data table. If it was saved from a browser or exported as 'web page', "
+            f"export the table itself instead. {TEMPLATE_HINT}",
+        )]
+    if _looks_binary(stripped):
+        return [], [_level0(
+            "FILE_NOT_TABULAR",
+            f"The file holds binary content that is neither text nor an Excel workbook. {TEMPLATE_HINT}",
+        )]
     if stripped[:1] in ("[", "{"):
-        return _read_json(text)
+        return _read_json(stripped)
     return _read_csv(text)
 
 
+def _looks_binary(text: str) -> bool:
+    """Control characters other than tab and line breaks are not found in text tables."""
+    sample = text[:4096]
+    if not sample:
+        return False
+    controls = sum(1 for c in sample if (ord(c) < 32 and c not in "\t\r\n\f\v") or c == "\ufffd")
+    return controls > max(2, len(sample) // 100)
+
+
 def decode_text(data: bytes) -> tuple[str | None, Finding | None]:
-    """Decode with BOM first, then UTF-8, then the best guess of charset-normalizer."""
+    """Decode with the BOM first, then UTF-8, UTF-16 without BOM, then charset-normalizer's best guess among the
+    encodings countries' systems write (cp1252 covers latin-1's printable range)."""
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
         if data.startswith(bom):
             try:
                 return data.decode(enc), None
             except UnicodeDecodeError:
-                break
+                return None, _encoding_finding()
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError:
         pass
-    if b"\x00" in data[:4096] and data.count(b"\x00") > len(data) // 4:
-        for enc in ("utf-16-le", "utf-16-be"):
+    head = data[:4096]
+    if head.count(b"\x00") > len(head) // 4:
+        # UTF-16 without a BOM: the zero bytes sit on the even (big-endian) or odd (little-endian) positions.
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        for enc in (("utf-16-be", "utf-16-le") if even > odd else ("utf-16-le", "utf-16-be")):
             try:
                 return data.decode(enc), None
             except UnicodeDecodeError:
                 continue
+        return None, _encoding_finding()
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[: 1 << 20]).best()
+    best = from_bytes(data[: 1 << 20], cp_isolation=["cp1252", "latin_1", "cp1256", "mac_roman", "cp850"]).best()
     if best is not None and best.encoding:
         try:
             return data.decode(best.encoding), None
@@ -93,11 +153,15 @@ def decode_text(data: bytes) -> tuple[str | None, Finding | None]:
     try:
         return data.decode("cp1252"), None
     except UnicodeDecodeError:
-        return None, _level0(
-            "FILE_ENCODING",
-            "The text encoding of the file could not be recognised. Save it as CSV UTF-8 "
-            "(Excel: File > Save As > CSV UTF-8) and send it again.",
-        )
+        return data.decode("latin-1"), None   # every byte is a latin-1 character: the last resort
+
+
+def _encoding_finding() -> Finding:
+    return _level0(
+        "FILE_ENCODING",
+        "The text encoding of the file could not be recognised. Save it as CSV UTF-8 "
+        "(Excel: File > Save As > CSV UTF-8) and send it again.",
+    )
 
 
 def _clip(value: str) -> str:
@@ -105,19 +169,28 @@ def _clip(value: str) -> str:
 
 
 def _read_csv(text: str) -> tuple[list[Table], list[Finding]]:
+    if text.startswith("\ufeff"):
+        text = text[1:]
     if "\x00" in text:
         text = text.replace("\x00", "")
-    sample = "\n".join(text.splitlines()[:50])
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        counts = {d: sample.count(d) for d in (",", ";", "\t", "|")}
-        delimiter = max(counts, key=counts.get) if any(counts.values()) else ","
+    first = text.split("\n", 1)[0].strip().strip('"').upper()
+    sdmx_version = None
+    # SDMX-CSV: the separator is the character right after the fixed first header term.
+    for term, version in (("DATAFLOW", "1.0"), ("STRUCTURE", "2.0")):
+        if first.startswith(term) and len(first) > len(term):
+            rest = first[len(term):].lstrip('"')
+            if rest.startswith("[") and "]" in rest:      # STRUCTURE[;]: sub-field separator given
+                rest = rest[rest.index("]") + 1:].lstrip('"')
+            if rest[:1] in (",", ";", "\t", "|"):
+                sdmx_version, delimiter = version, rest[0]
+            break
+    if sdmx_version is None:
+        delimiter = _sniff_delimiter(text)
     rows: list[list[str]] = []
     findings: list[Finding] = []
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        # strict: an unclosed quote is an error at its row, not the rest of the file swallowed into one cell.
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
         for row in reader:
             if len(row) > MAX_COLUMNS:
                 findings.append(_level0(
@@ -126,30 +199,44 @@ def _read_csv(text: str) -> tuple[list[Table], list[Finding]]:
                     "Check the delimiter or split the table.", row=reader.line_num,
                 ))
                 return [], findings
+            # A quoted cell may span lines; the row number stays the record number, as a spreadsheet shows it.
             rows.append([_clip(c) for c in row])
     except csv.Error as e:
+        why = (f"a cell is longer than {csv.field_size_limit()} characters, which no statistical table holds. "
+               "Check the delimiter, and for an unclosed quote (\")" if "field limit" in str(e)
+               else f"{e}. Check for an unclosed quote (\")")
         findings.append(_level0(
-            "FILE_MALFORMED_CSV",
-            f"The CSV could not be read past row {len(rows) + 1}: {e}. Check for an unclosed quote (\").",
-            row=len(rows) + 1,
+            "FILE_MALFORMED_CSV", f"The CSV could not be read past row {len(rows) + 1}: {why}.", row=len(rows) + 1,
         ))
-    return [Table(sheet=None, rows=rows, kind="csv")], findings
+    kind = "sdmx-csv" if sdmx_version else "csv"
+    return [Table(sheet=None, rows=rows, kind=kind, sdmx_version=sdmx_version)], findings
+
+
+def _sniff_delimiter(text: str) -> str:
+    sample = "\n".join(text[:SNIFF_CHARS].splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        # The sniffer gives up on ragged tables (title rows, notes): the delimiter most used wins.
+        counts = {d: sample.count(d) for d in (",", ";", "\t", "|")}
+        return max(counts, key=counts.get) if any(counts.values()) else ","
 
 
 def _read_json(text: str) -> tuple[list[Table], list[Finding]]:
     try:
         doc = json.loads(text)
-    except json.JSONDecodeError as e:
+    except (json.JSONDecodeError, RecursionError) as e:
+        where = f" at line {e.lineno}, column {e.colno}: {e.msg}" if isinstance(e, json.JSONDecodeError) else ""
         return [], [_level0(
             "FILE_MALFORMED_JSON",
-            f"The JSON is not valid at line {e.lineno}, column {e.colno}: {e.msg}. Fix it and send it again.",
-            row=e.lineno,
+            f"The JSON is not valid{where}. Fix it and send it again.",
+            row=getattr(e, "lineno", None),
         )]
     records = doc
     if isinstance(doc, dict):
         lists = [v for v in doc.values() if isinstance(v, list)]
         records = lists[0] if len(lists) == 1 else doc.get("data", doc.get("records"))
-    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+    if not isinstance(records, list) or not records or not all(isinstance(r, dict) for r in records):
         return [], [_level0(
             "FILE_NOT_TABULAR",
             "The JSON must be a list of records, e.g. [{\"indicator\": \"CJ_PROSECUTIONS\", \"time_period\": "
@@ -160,64 +247,179 @@ def _read_json(text: str) -> tuple[list[Table], list[Finding]]:
         for k in r:
             if k not in header:
                 header.append(k)
-    rows = [header] + [["" if r.get(k) is None else _clip(str(r.get(k))) for k in header] for r in records]
+    if len(header) > MAX_COLUMNS:
+        return [], [_level0("FILE_TOO_WIDE", f"The records have {len(header)} fields; at most {MAX_COLUMNS} are read.")]
+    rows = [header] + [[_json_text(r.get(k)) for k in header] for r in records]
     return [Table(sheet=None, rows=rows, kind="json")], []
 
 
+def _json_text(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, (dict, list)):
+        return _clip(json.dumps(v, ensure_ascii=False))
+    return _cell_text(v)
+
+
 def _read_xlsx(path: Path) -> tuple[list[Table], list[Finding]]:
+    """Read every worksheet with calamine (Rust; about ten times faster than openpyxl on large sheets, and it
+    reports merged ranges and hidden sheets). Merged cells take their top-left value in every cell they cover,
+    so that a header merged across columns or an indicator name merged down rows applies to each of them."""
     try:
         with zipfile.ZipFile(path) as z:
-            names = z.namelist()
+            names = set(z.namelist())
             total = sum(i.file_size for i in z.infolist())
-    except (zipfile.BadZipFile, OSError):
+            refused = None if total > XLSX_MAX_UNCOMPRESSED else _scan_parts(z)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
         return [], [_level0(
             "FILE_TRUNCATED",
             "The workbook is damaged or incomplete (it may have been cut off in transfer). Open it in Excel, "
             "save it again and send it again.",
         )]
     if "xl/workbook.xml" not in names:
-        return [], [_level0(
-            "FILE_NOT_TABULAR",
-            "This is a zip archive, not an Excel workbook. Send the .xlsx or .csv file itself.",
-        )]
+        what = ("a Word document" if "word/document.xml" in names
+                else "a PowerPoint presentation" if "ppt/presentation.xml" in names
+                else "an OpenDocument file" if "content.xml" in names
+                else "a zip archive")
+        hint = (" Save the sheet as .xlsx (File > Save As > Excel Workbook)." if what == "an OpenDocument file"
+                else " Send the .xlsx or .csv file itself.")
+        return [], [_level0("FILE_NOT_TABULAR", f"This is {what}, not an Excel workbook.{hint}")]
     if total > XLSX_MAX_UNCOMPRESSED:
         return [], [_level0(
             "FILE_TOO_LARGE",
             f"The workbook expands to {total / 1e6:.0f} MB, more than can be read safely. Send the data sheets "
             "only, or CSV.",
         )]
-    import openpyxl
+    if refused is not None:
+        return [], [refused]
+    import python_calamine as pc
 
+    tables: list[Table] = []
+    findings: list[Finding] = []
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises many types on damaged files
+        wb = pc.CalamineWorkbook.from_path(str(path))
+    except pc.PasswordError:
+        return [], [_level0(
+            "FILE_ENCRYPTED_OR_LEGACY",
+            "The workbook is password-protected and cannot be read. Remove the password, save it and send it again.",
+        )]
+    except Exception as e:  # calamine raises several error types on damaged files
         return [], [_level0(
             "FILE_TRUNCATED",
-            f"The workbook could not be read ({type(e).__name__}). Open it in Excel, save it again and send it again.",
+            f"The workbook could not be read ({type(e).__name__}): it may be damaged or incomplete. Open it in "
+            "Excel, save it again and send it again.",
         )]
-    tables: list[Table] = []
     try:
-        for ws in wb.worksheets:
-            rows: list[list[str]] = []
-            for row in ws.iter_rows(values_only=True):
-                if len(row) > MAX_COLUMNS:
-                    row = row[:MAX_COLUMNS]
-                rows.append([_cell_text(v) for v in row])
+        for meta in wb.sheets_metadata:
+            if meta.typ != pc.SheetTypeEnum.WorkSheet:
+                continue
+            hidden = meta.visible != pc.SheetVisibleEnum.Visible
+            try:
+                ws = wb.get_sheet_by_name(meta.name)
+                height, width = ws.end if ws.end else (0, 0)
+                if (height + 1) * (width + 1) > MAX_SHEET_CELLS:
+                    findings.append(_level0(
+                        "FILE_TOO_LARGE", f"Sheet '{meta.name}' has {height + 1} rows and {width + 1} columns, "
+                        "more than can be read. Send the table alone, or as CSV.", sheet=meta.name))
+                    continue
+                grid = ws.to_python(skip_empty_area=False)
+                merged = ws.merged_cell_ranges or []
+            except Exception as e:
+                findings.append(_level0(
+                    "FILE_TRUNCATED",
+                    f"Sheet '{meta.name}' could not be read ({type(e).__name__}): the workbook may be damaged. "
+                    "Open it in Excel, save it again and send it again.", sheet=meta.name,
+                ))
+                continue
+            rows = [[_cell_text(v) for v in r[:MAX_COLUMNS]] for r in grid]
+            _fill_merged(rows, merged)
             while rows and not any(c.strip() for c in rows[-1]):
                 rows.pop()
-            tables.append(Table(sheet=ws.title, rows=rows, kind="xlsx"))
+            tables.append(Table(sheet=meta.name, rows=rows, kind="xlsx", hidden=hidden))
     finally:
         wb.close()
-    return tables, []
+    return tables, findings
+
+
+CELL_REF = re.compile(rb'<c [^>]*?r="([A-Z]{1,3})([0-9]{1,7})"')
+
+
+def _scan_parts(z: zipfile.ZipFile) -> Finding | None:
+    """Decompress every part once, in bounded chunks, before calamine sees the file. calamine allocates a
+    sheet's whole grid up front (one cell at XFD1048576 asks for 500 GB and aborts the process), so this pass
+    finds each worksheet's extent from its cell references and refuses a grid over MAX_SHEET_CELLS. It also
+    checks the zip's declared sizes against the real ones (zipfile checks size and CRC, so a bomb that lies
+    about its size fails here with BadZipFile, and the total is capped), and refuses an XML part whose prolog
+    declares a DOCTYPE or entities (calamine does not expand them, but a refusal that says why beats a
+    'damaged file' message)."""
+    total = 0
+    for info in z.infolist():
+        sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
+        rows = cols = 0
+        with z.open(info) as part:
+            head = part.read(4096)
+            if info.filename.endswith((".xml", ".rels")) and (b"<!DOCTYPE" in head or b"<!ENTITY" in head):
+                return _level0(
+                    "FILE_UNSAFE", f"The workbook part {info.filename} declares XML entities (<!DOCTYPE>), which "
+                    "Excel never writes and which can make a reader expand a few bytes into gigabytes; it was not "
+                    "read. Open the file in Excel, save it as a new .xlsx and send that.")
+            chunk, tail = head, b""
+            while chunk:
+                total += len(chunk)
+                if total > XLSX_MAX_UNCOMPRESSED:
+                    raise zipfile.BadZipFile("expands beyond its declared size")
+                if sheet:
+                    for letters, digits in CELL_REF.findall(tail + chunk):
+                        rows = max(rows, int(digits))
+                        cols = max(cols, _column_number(letters))
+                    tail = chunk[-64:]
+                chunk = part.read(1 << 20)
+        if rows * cols > MAX_SHEET_CELLS:
+            return _level0(
+                "FILE_TOO_LARGE", f"A sheet of the workbook ({info.filename}) reaches row {rows} and column "
+                f"{column_letter(cols - 1)}: {rows * cols:,} cells, more than can be read. Delete the empty rows "
+                "and columns after the table (or copy the table into a new workbook) and send it again.")
+    return None
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for c in letters:
+        n = n * 26 + c - 64
+    return n
+
+
+def _fill_merged(rows: list[list[str]], merged) -> None:
+    """Copy each merged range's top-left value into the cells it covers (within the sheet's used area)."""
+    for (r0, c0), (r1, c1) in merged:
+        if r0 >= len(rows):
+            continue
+        value = rows[r0][c0] if c0 < len(rows[r0]) else ""
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            row = rows[r]
+            for c in range(c0, min(c1, MAX_COLUMNS - 1) + 1):
+                if c >= len(row):
+                    row.extend([""] * (c + 1 - len(row)))
+                if not row[c]:
+                    row[c] = value
 
 
 def _cell_text(v: object) -> str:
     if v is None:
         return ""
+    if isinstance(v, bool):
+        return "1" if v else "0"
     if isinstance(v, float):
+        if v != v or v in (float("inf"), float("-inf")):
+            return ""
         return repr(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
     if hasattr(v, "year") and hasattr(v, "month"):
+        # A year typed into a date-formatted cell reads back as 1 January of that year.
         return str(v.year) if getattr(v, "month", 1) == 1 and getattr(v, "day", 1) == 1 else v.isoformat()
+    if hasattr(v, "total_seconds"):
+        return str(v.total_seconds() / 3600)
     return _clip(str(v))
 
 

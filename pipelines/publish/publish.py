@@ -3,18 +3,20 @@
 Only accepted submissions (with or without warnings) reach it; a rejected submission publishes nothing and
 the country's earlier values stay. Every published row is also kept in published.observation_history with
 when it was published and when (if ever) it was superseded, so nothing published is silently lost.
-Small counts about children are suppressed here (primary suppression): the unsuppressed values stay in
-the restricted marts layer.
+The published layer is disclosure-controlled (pipelines/publish/disclosure.py: primary and secondary
+suppression); the unsuppressed values stay in the restricted marts layer.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 
 import duckdb
+import pyarrow as pa
 
-KEY = ("ref_area", "time_period", "indicator_code", "sex", "age", "offence")
+from pipelines.faults import fault_point
+from pipelines.publish.disclosure import KEY, control, thresholds
+
 COLUMNS = (
     "ref_area", "time_period", "indicator_code", "mnr_domain", "mnr_capability", "sex", "age", "offence",
     "obs_value", "unit_measure", "obs_status", "obs_conf", "submission_id", "source_ref", "comment",
@@ -33,61 +35,148 @@ create table if not exists published.observation_history as
     from published.observations where false;
 """
 
+ARROW_SCHEMA = pa.schema([
+    ("ref_area", pa.string()), ("time_period", pa.int32()), ("indicator_code", pa.string()),
+    ("mnr_domain", pa.string()), ("mnr_capability", pa.int32()), ("sex", pa.string()), ("age", pa.string()),
+    ("offence", pa.string()), ("obs_value", pa.float64()), ("unit_measure", pa.string()),
+    ("obs_status", pa.string()), ("obs_conf", pa.string()), ("submission_id", pa.string()),
+    ("source_ref", pa.string()), ("comment", pa.string()),
+])
 
-def match(alias: str) -> str:
-    return " and ".join(f"{alias}.{c} = i.{c}" for c in KEY)
+
+def match(alias: str, other: str = "i") -> str:
+    return " and ".join(f"{alias}.{c} = {other}.{c}" for c in KEY)
 
 
-def suppression_max() -> int:
-    """Person counts about children from 1 to this value are suppressed (DESIGN.md section 7)."""
-    return int(os.environ.get("MNR_SUPPRESS_MAX", "4"))
+def child_person_counts(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in conn.execute(
+        "select indicator_code from reference.indicators where is_child_person_count").fetchall()}
+
+
+def to_arrow(rows: list[dict]) -> pa.Table:
+    """Rows as an Arrow table with the published column types (nulls stay nulls, never NaN)."""
+    return pa.Table.from_pylist([{c: r[c] for c in COLUMNS} for r in rows], schema=ARROW_SCHEMA)
+
+
+def fetch_dicts(conn: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[dict]:
+    cur = conn.execute(sql, params or [])
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def unsuppressed_sql(area_param: str = "?") -> str:
+    """The current published rows of these countries with their values from the restricted marts layer."""
+    cols = ", ".join(f"p.{c}" for c in COLUMNS if c not in ("obs_value", "obs_status", "obs_conf"))
+    return f"""
+        select {cols},
+               coalesce(f.obs_value, p.obs_value) as obs_value,
+               coalesce(f.obs_status, p.obs_status) as obs_status,
+               coalesce(f.obs_conf, p.obs_conf) as obs_conf
+        from published.observations p
+        left join marts.fct_observations f on f.submission_id = p.submission_id and {match('f', 'p')}
+        where p.ref_area in (select unnest({area_param}::varchar[]))"""
+
+
+# The groups whose rows disclosure control can change: primary suppression touches child person counts from 1
+# to suppress_max, and secondary suppression spreads only within the sex and age relations of a group (one
+# country, year, indicator and offence) that holds a suppressed cell. control() runs on these groups alone;
+# every other row is published as it is, without leaving DuckDB.
+GROUP = ("ref_area", "time_period", "indicator_code", "offence")
+
+
+def controlled_groups_sql(suppress_max: int) -> str:
+    return f"""
+        select distinct {', '.join(GROUP)} from _unsuppressed
+        where (obs_value is null and obs_status = 'Q')
+           or (indicator_code in (select indicator_code from reference.indicators where is_child_person_count)
+               and obs_value between 1 and {int(suppress_max)})"""
+
+
+def control_in_place(conn: duckdb.DuckDBPyConnection, limits) -> int:
+    """Disclosure control of the temp table _unsuppressed, changing only the rows of the groups it can affect."""
+    conn.execute(f"create or replace temp table _groups as {controlled_groups_sql(limits.suppress_max)}")
+    rows = fetch_dicts(conn, f"select u.* from _unsuppressed u semi join _groups g using ({', '.join(GROUP)}) "
+                             "order by all")
+    if not rows:
+        return 0
+    changed = [r for r, before in zip(control(rows, child_person_counts(conn), limits), rows)
+               if (r["obs_value"], r["obs_status"], r["obs_conf"])
+               != (before["obs_value"], before["obs_status"], before["obs_conf"])]
+    if changed:
+        conn.register("_controlled", to_arrow(changed))
+        conn.execute(f"""update _unsuppressed u
+                         set obs_value = c.obs_value, obs_status = c.obs_status, obs_conf = c.obs_conf
+                         from _controlled c where c.submission_id = u.submission_id and {match('u', 'c')}""")
+        conn.unregister("_controlled")
+    return len(changed)
 
 
 def publish(conn: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> dict[str, int]:
-    """Publish these accepted submissions, in the order given (oldest first), in one transaction."""
+    """Publish these accepted submissions, in the order given (oldest first), in one transaction.
+
+    Idempotent: a submission already in published.observation_history is not published again (a run that died
+    after publishing but before writing the feedback is re-run; publishing twice would double its history and,
+    if a later submission superseded some of its keys meanwhile, bring back the older values).
+    """
     conn.execute(DDL)
     published: dict[str, int] = {}
     if not submission_ids:
         return published
+    done = {r[0] for r in conn.execute(
+        "select distinct submission_id from published.observation_history "
+        "where submission_id in (select unnest(?::varchar[]))", [submission_ids]).fetchall()}
+    submission_ids = [sid for sid in submission_ids if sid not in done]
+    if not submission_ids:
+        return published
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     cols = ", ".join(COLUMNS)
-    k = suppression_max()
+    limits = thresholds()
     conn.execute("begin transaction")
     try:
+        conn.execute(f"create or replace temp table _arrived as select {cols} from published.observations where false")
         for sid in submission_ids:
             conn.execute(
-                f"""create or replace temp table _incoming as
-                select f.ref_area, f.time_period, f.indicator_code, f.mnr_domain, f.mnr_capability,
-                       f.sex, f.age, f.offence,
-                       case when small then null else f.obs_value end as obs_value,
-                       f.unit_measure,
-                       case when small then 'Q' else f.obs_status end as obs_status,
-                       case when small then 'C' else f.obs_conf end as obs_conf,
-                       f.submission_id, f.source_ref, f.comment
-                from (
-                    select f.*, (coalesce(i.is_child_person_count, false)
-                                 and f.obs_value >= 1 and f.obs_value <= {k}) as small
-                    from marts.fct_observations f
-                    left join reference.indicators i using (indicator_code)
-                    where f.submission_id = ?
-                ) f""",
-                [sid],
-            )
+                f"create or replace temp table _incoming as select {cols} from marts.fct_observations "
+                f"where submission_id = ?", [sid])
             conn.execute(
                 f"""update published.observation_history h set superseded_at = ? from _incoming i
                     where h.superseded_at is null and {match('h')}""",
                 [now],
             )
             conn.execute(f"delete from published.observations p using _incoming i where {match('p')}")
+            conn.execute(f"delete from _arrived p using _incoming i where {match('p')}")
             conn.execute(f"insert into published.observations ({cols}) select {cols} from _incoming")
-            conn.execute(
-                f"insert into published.observation_history ({cols}, published_at) select {cols}, ? from _incoming",
-                [now],
-            )
+            conn.execute(f"insert into _arrived ({cols}) select {cols} from _incoming")
             published[sid] = conn.execute("select count(*) from _incoming").fetchone()[0]
+            fault_point("publish")
+        # Disclosure control over each affected country's whole published table: a new value can make an
+        # older one recomputable, so the secondary suppression is redone country by country.
+        areas = [r[0] for r in conn.execute("select distinct ref_area from _arrived order by 1").fetchall()]
+        conn.execute(f"create or replace temp table _unsuppressed as {unsuppressed_sql()}", [areas])
+        control_in_place(conn, limits)
+        conn.execute("delete from published.observations where ref_area in (select unnest(?::varchar[]))", [areas])
+        conn.execute(f"insert into published.observations ({cols}) select {cols} from _unsuppressed")
+        conn.execute(
+            f"""insert into published.observation_history ({cols}, published_at)
+                select {', '.join('p.' + c for c in COLUMNS)}, ? from published.observations p
+                join _arrived i on i.submission_id = p.submission_id and {match('p')}""",
+            [now],
+        )
+        # Earlier rows whose secondary suppression changed: history shows them as they are published now.
+        conn.execute(
+            f"""update published.observation_history h
+                set obs_value = p.obs_value, obs_status = p.obs_status, obs_conf = p.obs_conf
+                from published.observations p
+                where h.superseded_at is null and h.submission_id = p.submission_id and {match('h', 'p')}
+                  and (h.obs_status <> p.obs_status or h.obs_conf <> p.obs_conf
+                       or h.obs_value is distinct from p.obs_value)""")
         conn.execute("drop table if exists _incoming")
+        conn.execute("drop table if exists _arrived")
+        conn.execute("drop table if exists _unsuppressed")
+        conn.execute("drop table if exists _groups")
         conn.execute("commit")
     except Exception:
         conn.execute("rollback")
         raise
     return published
+

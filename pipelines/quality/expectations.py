@@ -8,6 +8,8 @@ import costs about 10 s and must not slow down the code location or the command 
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 
 import pandas as pd
@@ -115,6 +117,146 @@ def validate(df: pd.DataFrame, suite: dict | None = None) -> list[dict]:
             failures.append({**meta, "submission_id": row["submission_id"], "source_ref": row["source_ref"],
                              "column": column, "value": row.get(column)})
     return failures
+
+
+# ------------------------------------------------------------------------------------------ at scale
+# Up to this many rows the whole run goes through great-expectations. Above it, the suite's expectations are
+# evaluated as SQL in DuckDB (exact findings, no pandas copy of the data) and great-expectations still runs, on a
+# deterministic sample of at most SAMPLE_PER_INDICATOR rows per indicator, so that it is never skipped.
+FULL_GX_MAX_ROWS = 50_000
+SAMPLE_PER_INDICATOR = 2_000
+_ROW_CONDITION = re.compile(r'^\s*(\w+)\s*==\s*"([^"]*)"\s*$')
+
+
+def _literal(value) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(float(value))
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def expectation_sql(e: dict) -> str:
+    """The rows an expectation finds unexpected, as a SQL condition (nulls are not evaluated, as in GX)."""
+    kw = e["kwargs"]
+    col = kw["column"]
+    conds = [f"{col} is not null"]
+    if kw.get("row_condition"):
+        m = _ROW_CONDITION.match(kw["row_condition"])
+        if kw.get("condition_parser") != "pandas" or not m:
+            raise ValueError(f"row_condition {kw['row_condition']!r} has no SQL translation (only column==\"value\")")
+        conds.append(f"{m.group(1)} = {_literal(m.group(2))}")
+    if e["type"] == "expect_column_values_to_be_between":
+        bad = []
+        if kw.get("min_value") is not None:
+            bad.append(f"{col} {'<=' if kw.get('strict_min') else '<'} {_literal(kw['min_value'])}")
+        if kw.get("max_value") is not None:
+            bad.append(f"{col} {'>=' if kw.get('strict_max') else '>'} {_literal(kw['max_value'])}")
+        conds.append("(" + " or ".join(bad or ["false"]) + ")")
+    elif e["type"] == "expect_column_values_to_be_in_set":
+        conds.append(f"{col} not in ({', '.join(_literal(v) for v in kw['value_set'])})")
+    elif e["type"] == "expect_column_values_to_match_regex":
+        # GX (pandas) searches the regex in the text, as regexp_matches does.
+        conds.append(f"not regexp_matches({col}::varchar, {_literal(kw['regex'])})")
+    else:
+        raise ValueError(f"{e['type']} has no SQL translation")
+    return " and ".join(conds)
+
+
+def _run_rows(ids_param: str = "?") -> str:
+    return f"select * from marts.fct_observations where submission_id in (select unnest({ids_param}::varchar[]))"
+
+
+def sql_failures(conn, ids: list[str], suite: dict) -> list[dict]:
+    """validate()'s failures, computed in DuckDB over the run's rows."""
+    conn.execute(f"create or replace temp table _expect_rows as {_run_rows()}", [ids])
+    failures: list[dict] = []
+    for e in suite["expectations"]:
+        col = e["kwargs"]["column"]
+        for sid, ref, value in conn.execute(
+                f"select submission_id, source_ref, {col} from _expect_rows where {expectation_sql(e)} "
+                "order by submission_id, source_ref").fetchall():
+            failures.append({**e.get("meta", {}), "submission_id": sid, "source_ref": ref, "column": col,
+                             "value": value})
+    conn.execute("drop table if exists _expect_rows")
+    return failures
+
+
+def sql_units_tested(conn, ids: list[str], suite: dict) -> dict[tuple[str, str], tuple[int, str]]:
+    """units_tested() computed in DuckDB."""
+    out: dict[tuple[str, str], tuple[int, str]] = {}
+    for e in suite["expectations"]:
+        kw, meta = e["kwargs"], e["meta"]
+        where = f"{kw['column']} is not null"
+        if "row_condition" in kw:
+            where += f" and indicator_code = {_literal(meta['indicator_code'])}"
+        desc = _RULE_DESCRIPTIONS.get(meta["rule_id"], f"Every {kw['column']} code is in its code list.")
+        for sid, n in conn.execute(f"select submission_id, count(*) from ({_run_rows()}) where {where} "
+                                   "group by 1 order by 1", [ids]).fetchall():
+            before = out.get((sid, meta["rule_id"]), (0, desc))[0]
+            out[(sid, meta["rule_id"])] = (before + int(n), desc)
+    return out
+
+
+def sample(conn, ids: list[str], per_indicator: int = SAMPLE_PER_INDICATOR) -> pd.DataFrame:
+    """A deterministic stratified sample of the run's rows: at most per_indicator rows of each indicator, chosen
+    by a hash of the row's lineage (the same rows on every run of the same data)."""
+    return conn.execute(f"""
+        select * exclude (_n) from (
+            select *, row_number() over (partition by indicator_code
+                                         order by md5(submission_id || '|' || source_ref), source_ref) as _n
+            from ({_run_rows()}))
+        where _n <= {int(per_indicator)} order by indicator_code, _n""", [ids]).df()
+
+
+def evaluate(conn, ids: list[str], suite: dict | None = None, full_max_rows: int | None = None,
+             per_indicator: int = SAMPLE_PER_INDICATOR):
+    """The suite on the run's rows: (failures, units tested, how it ran).
+
+    At or below full_max_rows rows (default FULL_GX_MAX_ROWS, or MNR_GX_FULL_MAX_ROWS) great-expectations
+    validates every row; above, the expectations run as SQL for exact findings and great-expectations validates a
+    stratified sample (its failures, a subset of the SQL ones, are merged in so nothing it finds is lost)."""
+    suite = suite or load_suite()
+    limit = full_max_rows if full_max_rows is not None else int(os.environ.get("MNR_GX_FULL_MAX_ROWS", FULL_GX_MAX_ROWS))
+    n = conn.execute(f"select count(*) from ({_run_rows()})", [ids]).fetchone()[0] if ids else 0
+    if n <= limit:
+        df = conn.execute(_run_rows(), [ids]).df() if ids else None
+        failures = validate(df, suite) if df is not None else []
+        units = units_tested(df, suite) if df is not None else {}
+        return failures, units, {"mode": "great_expectations_full", "rows": n, "gx_rows": n}
+    failures = sql_failures(conn, ids, suite)
+    seen = {(f["submission_id"], f["source_ref"], f["rule_id"], f["column"]) for f in failures}
+    part = sample(conn, ids, per_indicator)
+    for f in validate(part, suite):
+        if (f["submission_id"], f["source_ref"], f["rule_id"], f["column"]) not in seen:
+            failures.append(f)
+    return failures, sql_units_tested(conn, ids, suite), {
+        "mode": "sql_with_great_expectations_sample", "rows": n, "gx_rows": len(part)}
+
+
+_RULE_DESCRIPTIONS = {
+    "OUT_OF_RANGE": "Every value is within its indicator's bounds from the catalogue.",
+    "NEGATIVE_VALUE": "Counts, durations and amounts are not negative.",
+    "BAD_REF_AREA_CODE": "Every country code is an ISO 3166-1 alpha-3 code.",
+}
+
+
+def units_tested(df: pd.DataFrame, suite: dict | None = None) -> dict[tuple[str, str], tuple[int, str]]:
+    """(submission_id, rule_id) -> (rows the suite's expectations of that rule apply to, description): the
+    'units tested' of the report's per-rule table, counted with each expectation's own row condition."""
+    suite = suite or load_suite()
+    out: dict[tuple[str, str], tuple[int, str]] = {}
+    if df is None or df.empty:
+        return out
+    for e in suite["expectations"]:
+        kw, meta = e["kwargs"], e["meta"]
+        rows = df
+        if "row_condition" in kw:
+            rows = df[df["indicator_code"] == meta["indicator_code"]]
+        rows = rows[rows[kw["column"]].notna()]
+        desc = _RULE_DESCRIPTIONS.get(meta["rule_id"], f"Every {kw['column']} code is in its code list.")
+        for sid, n in rows.groupby("submission_id").size().items():
+            before = out.get((sid, meta["rule_id"]), (0, desc))[0]
+            out[(sid, meta["rule_id"])] = (before + int(n), desc)
+    return out
 
 
 if __name__ == "__main__":

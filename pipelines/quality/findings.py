@@ -9,6 +9,12 @@ FINDING_FIELDS = (
     "rule_id", "level", "severity", "message", "sheet", "row", "column", "value", "expected",
     "indicator_code", "time_period",
 )
+# Optional fields added to the findings document (contract extension): a warning the country explained with a
+# comment on the same row is acknowledged; it still counts as a warning and still makes the verdict
+# accepted_with_warnings (the verdict rule is the contract), the report shows it as acknowledged.
+OPTIONAL_FIELDS = ("acknowledged", "acknowledgement")
+# Kept in the warehouse only: the observation a finding is about, to match comments and draw its series.
+STORED_FIELDS = (*FINDING_FIELDS, *OPTIONAL_FIELDS, "obs_key", "source_ref")
 
 
 @dataclass
@@ -24,6 +30,10 @@ class Finding:
     expected: str | None = None
     indicator_code: str | None = None
     time_period: int | None = None
+    acknowledged: bool = False
+    acknowledgement: str | None = None
+    obs_key: str | None = None          # indicator|year|sex|age|offence
+    source_ref: str | None = None       # the cell in the file (lineage), e.g. Sheet1!D7
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

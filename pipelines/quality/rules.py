@@ -13,7 +13,8 @@ from datetime import date
 
 import duckdb
 from pipelines.quality.findings import Finding
-from pipelines.reference import closest_labels, indicators
+from pipelines.quality.store import RuleResult
+from pipelines.reference import closest_labels, indicators, read_seed
 
 FIRST_YEAR = 1990
 
@@ -34,6 +35,7 @@ class Rule:
     expected: str = ""
     label_kind: str | None = None   # suggest the closest known labels of this kind
     level: int = 1
+    description: str = ""           # what the rule checks (the report's per-rule table); units are cells
 
 
 def _unknown(field: str, mapped: str, kind: str, what: str, example: str) -> Rule:
@@ -42,7 +44,7 @@ def _unknown(field: str, mapped: str, kind: str, what: str, example: str) -> Rul
         where=f"m.{field}_raw is not null and m.{mapped} is null",
         value=f"m.{field}_raw",
         message=f"'{{value}}' is not a known {what}. Use a code or label from the template, e.g. {example}.",
-        label_kind=kind,
+        label_kind=kind, description=f"Every {what} in the file is known (a code or label from the template).",
     )
 
 
@@ -56,25 +58,26 @@ RULES: list[Rule] = [
         rule_id="UNKNOWN_UNIT", severity="error", field="unit",
         where="m.unit_raw is not null and m.unit_given is null", value="m.unit_raw",
         message="'{value}' is not a known unit. Leave the unit empty or use the catalogue's unit (NUMBER, PERSONS, PCNT, ...).",
-        label_kind="unit",
+        label_kind="unit", description="Every unit in the file is known.",
     ),
     Rule(
         rule_id="UNKNOWN_REF_AREA", severity="error", field="ref_area",
         where="m.ref_area_raw is not null and m.ref_area is null", value="m.ref_area_raw",
         message="'{value}' is not a known country. Use the ISO 3166-1 alpha-3 code (e.g. KEN) or leave the column out.",
-        label_kind="ref_area",
+        label_kind="ref_area", description="Every country in the file is known.",
     ),
     Rule(
         rule_id="REF_AREA_MISMATCH", severity="error", field="ref_area",
         where="m.ref_area is not null and m.ref_area <> m.country", value="m.ref_area_raw",
         message="This row is about '{value}', but the file was submitted for another country. Send each country's data "
                 "in its own submission.",
-        expected="m.country",
+        expected="m.country", description="Every row is about the country the file was submitted for.",
     ),
     Rule(
         rule_id="MISSING_INDICATOR", severity="error", field="indicator",
         where="m.indicator_raw is null and m.value_state <> 'missing'", value="m.value_raw",
         message="The value '{value}' has no indicator. Fill in the indicator column for this row.",
+        description="Every value has an indicator.",
     ),
     Rule(
         rule_id="BAD_YEAR", severity="error", field="time_period",
@@ -82,13 +85,14 @@ RULES: list[Rule] = [
         value="m.time_period_raw",
         message="'{value}' is not a valid reference year. Write the year as four digits between "
                 f"{FIRST_YEAR} and the current year (e.g. 2023).",
-        expected=f"'{FIRST_YEAR}–' || {{this_year}}",
+        expected=f"'{FIRST_YEAR}–' || {{this_year}}", description="Every reference year is a valid year.",
     ),
     Rule(
         rule_id="NON_NUMERIC_VALUE", severity="error", field="value",
         where="m.value_state = 'text' and m.obs_value is null and m.indicator_code is not null", value="m.value_raw",
         message="'{value}' is not a number. Write the number only (e.g. 1297 or 12.5); leave the cell empty or write "
                 "'..' when there is no value, and put remarks in the comment column.",
+        description="Every value is a number or a recognised 'no value' marker.",
     ),
     Rule(
         rule_id="UNIT_MISMATCH", severity="error", field="unit",
@@ -97,7 +101,7 @@ RULES: list[Rule] = [
         value="m.unit_raw",
         message="The unit '{value}' does not agree with the indicator's unit. Check that the value is the right "
                 "measure (a count is not a percentage) and use the catalogue's unit.",
-        expected="m.unit_measure",
+        expected="m.unit_measure", description="Every unit given agrees with the indicator's unit.",
     ),
     *[
         Rule(
@@ -107,19 +111,28 @@ RULES: list[Rule] = [
             value=f"m.{field}_raw",
             message=f"This indicator is not broken down by {field}: '{{value}}' cannot be used. Give the total only "
                     f"(leave the {field} column empty).",
+            description=f"Breakdowns by {field} are used only for indicators that have them.",
         )
         for field, token in (("sex", "SEX"), ("age", "AGE"), ("offence", "OFF"))
     ],
 ]
 
 
-def run_rules(conn: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> list[tuple[str, str, Finding]]:
-    """Every level-1 finding for these submissions, as (submission_id, country, finding)."""
+def run_rules(
+    conn: duckdb.DuckDBPyConnection, submission_ids: list[str]
+) -> tuple[list[tuple[str, str, Finding]], list[RuleResult]]:
+    """Every level-1 finding for these submissions, as (submission_id, country, finding), and how many units
+    (cells, keys, indicators) each rule tested and failed per submission."""
     if not submission_ids:
-        return []
+        return [], []
     this_year = date.today().year
     out: list[tuple[str, str, Finding]] = []
+    cells = dict(conn.execute(
+        """select submission_id, count(*) from intermediate.int_observations_mapped
+           where submission_id in (select unnest(?::varchar[])) group by all""", [submission_ids]).fetchall())
+    results: list[RuleResult] = []
     for rule in RULES:
+        before = len(out)
         where = rule.where.format(this_year=this_year)
         expected = rule.expected.format(this_year=this_year) if rule.expected else "null"
         sql = f"""
@@ -146,9 +159,19 @@ def run_rules(conn: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> lis
                 sheet=sheet, row=row, column=value_column if rule.field == "value" else column,
                 value=None if value is None else str(value), expected=exp, indicator_code=code, time_period=year,
             )))
-    out.extend(_duplicates(conn, submission_ids))
-    out.extend(_completeness(conn, submission_ids))
-    return out
+        failed = _per_submission(out[before:])
+        results.extend(RuleResult(sid, rule.rule_id, rule.level, rule.severity, rule.description,
+                                  cells.get(sid, 0), failed.get(sid, 0)) for sid in submission_ids)
+    dupes, dupe_results = _duplicates(conn, submission_ids)
+    complete, complete_results = _completeness(conn, submission_ids)
+    return out + dupes + complete, results + dupe_results + complete_results
+
+
+def _per_submission(rows) -> dict[str, int]:
+    n: dict[str, int] = {}
+    for sid, _, _ in rows:
+        n[sid] = n.get(sid, 0) + 1
+    return n
 
 
 def _duplicates(conn, submission_ids):
@@ -171,45 +194,99 @@ def _duplicates(conn, submission_ids):
               and sex is not null and age is not null and offence is not null
         )
         select submission_id, country, sheet, file_row, value_column, value_raw, first_value, first_ref,
-               indicator_code, time_period, obs_value
-        from k where n > 1 order by submission_id, sheet, file_row
+               indicator_code, time_period, obs_value, n
+        from k order by submission_id, sheet, file_row
         """,
         [submission_ids],
     ).fetchall()
     out = []
-    for sid, country, sheet, row, col, raw, first_value, first_ref, code, year, value in rows:
+    units: dict[str, int] = {}
+    for sid, country, sheet, row, col, raw, first_value, first_ref, code, year, value, n in rows:
+        units[sid] = units.get(sid, 0) + 1
+        if n == 1:
+            continue
         same = first_value == value or (first_value is None and value is None)
+        # The message names the other cell but not its value: values go in value/expected only, which the
+        # shared report masks where a small count about children must not be echoed.
         out.append((sid, country, Finding(
             rule_id="DUPLICATE_KEY", level=1, severity="info" if same else "error",
             message=(f"This value repeats the one at {first_ref} (same indicator, year and breakdown)"
                      + (" with the same value; it was counted once." if same else
-                        f" with a different value ({first_value}). Keep one row per indicator, year and breakdown.")),
+                        " with a different value (see expected). Keep one row per indicator, year and breakdown.")),
             sheet=sheet, row=row, column=col, value=raw,
-            expected=None if same else str(first_value), indicator_code=code, time_period=year,
+            expected=None if same else f"{first_value:.15g}" if isinstance(first_value, float) else str(first_value),
+            indicator_code=code, time_period=year,
         )))
+    failed = _per_submission(out)
+    results = [RuleResult(sid, "DUPLICATE_KEY", 1, "error", "One value per indicator, year and breakdown.",
+                          units.get(sid, 0), failed.get(sid, 0)) for sid in submission_ids]
+    return out, results
+
+
+def reporting_obligations(country: str) -> dict[str, bool]:
+    """Indicators expected of a country (seeds/reporting_obligations.csv: blank country = every country; the
+    country's own rows win) -> whether they are required."""
+    out: dict[str, bool] = {}
+    for r in sorted(read_seed("reporting_obligations"), key=lambda r: bool(r["country"])):
+        if r["country"] in ("", country):
+            out[r["indicator_code"]] = r["required"].strip().lower() == "true"
     return out
 
 
 def _completeness(conn, submission_ids):
-    """Catalogue indicators a submission does not cover (info: not every country reports everything)."""
+    """Catalogue indicators a submission does not cover (info: not every country reports everything), and
+    indicators the country's reporting obligations require that neither the file nor the country's published
+    data give for a year the file covers (warning, DESIGN.md section 6)."""
+    from pipelines.publish.publish import DDL as PUBLISHED_DDL
+
+    conn.execute(PUBLISHED_DDL)
     core = sorted(c for c, i in indicators().items()
                   if i.get("is_extension") != "true" and i.get("is_restricted") != "true")
     have = conn.execute(
-        """select submission_id, country, list(distinct indicator_code) from intermediate.int_observations_mapped
+        """select submission_id, any_value(country), list(distinct indicator_code) filter (indicator_code is not null),
+                  list(distinct time_period) filter (time_period is not null and indicator_code is not null)
+           from intermediate.int_observations_mapped
            where submission_id in (select unnest(?::varchar[])) group by all""",
         [submission_ids],
     ).fetchall()
-    seen = {sid: (country, set(codes or [])) for sid, country, codes in have}
-    out = []
-    for sid in submission_ids:
-        if sid not in seen:
-            continue
-        country, codes = seen[sid]
-        for code in core:
-            if code not in codes:
-                out.append((sid, country, Finding(
-                    rule_id="NOT_COVERED", level=1, severity="info", indicator_code=code,
-                    message=f"The file has no value for {code} ({indicators()[code]['indicator_name']}). "
-                            "Add it if your country collects it.",
-                )))
-    return out
+    pairs = conn.execute(
+        """select submission_id, indicator_code, time_period from intermediate.int_observations_mapped
+           where submission_id in (select unnest($ids::varchar[])) and indicator_code is not null
+           union
+           select m.submission_id, p.indicator_code, p.time_period
+           from (select distinct submission_id, country from intermediate.int_observations_mapped
+                 where submission_id in (select unnest($ids::varchar[]))) m
+           join published.observations p on p.ref_area = m.country""",
+        {"ids": submission_ids},
+    ).fetchall()
+    given = {(sid, code, year) for sid, code, year in pairs}
+    out, results = [], []
+    for sid, country, codes, years in have:
+        codes, years = set(codes or []), sorted(years or [])
+        required = sorted(c for c, req in reporting_obligations(country).items() if req)
+        for year in years:
+            for code in required:
+                if (sid, code, year) not in given:
+                    out.append((sid, country, Finding(
+                        rule_id="REQUIRED_NOT_COVERED", level=1, severity="warning", indicator_code=code,
+                        time_period=year,
+                        message=f"{code} ({indicators()[code]['indicator_name']}) is required of your country but "
+                                f"has no value for {year}, in this file or in your published data. Add it, or "
+                                f"write .. as its value with a comment saying why it is not available.",
+                    )))
+        missing = [c for c in core if c not in codes]
+        for code in missing:
+            out.append((sid, country, Finding(
+                rule_id="NOT_COVERED", level=1, severity="info", indicator_code=code,
+                message=f"The file has no value for {code} ({indicators()[code]['indicator_name']}). "
+                        "Add it if your country collects it.",
+            )))
+        failed_required = sum(1 for s, _, f in out if s == sid and f.rule_id == "REQUIRED_NOT_COVERED")
+        results += [
+            RuleResult(sid, "REQUIRED_NOT_COVERED", 1, "warning",
+                       "Every indicator the country's reporting obligations require has a value for each year "
+                       "the file covers.", len(required) * len(years), failed_required),
+            RuleResult(sid, "NOT_COVERED", 1, "info", "The file covers the indicators of the catalogue.",
+                       len(core), len(missing)),
+        ]
+    return out, results

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gettext
 import importlib.util
 import io
 import re
@@ -1625,6 +1626,29 @@ def alias_candidates(coco: dict[str, dict]) -> list[tuple[str, str, str, str, st
         for lang, names in COUNTRY_NAMES.get(iso3, {}).items():
             for name in names:
                 out.append(("ref_area", name, iso3, lang, ""))
+    out += translated_country_names(out)
+    return out
+
+
+def translated_country_names(declared) -> list[tuple[str, str, str, str, str]]:
+    """Every country's name in French, Spanish, Portuguese and Arabic, from the ISO 3166 translations that
+    pycountry ships (Debian iso-codes). A translation that would collide with a label already declared for
+    another code is left out (the hand-written names win)."""
+    taken = {normalise(a): c for k, a, c, _l, cty in declared if k == "ref_area" and not cty}
+    out = []
+    for lang in ("fr", "es", "pt", "ar"):
+        tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+        for c in pycountry.countries:
+            for attr in ("name", "official_name", "common_name"):
+                value = getattr(c, attr, None)
+                if not value:
+                    continue
+                label = tr.gettext(value)
+                key = normalise(label)
+                if label == value or not key or taken.get(key, c.alpha_3) != c.alpha_3:
+                    continue
+                taken[key] = c.alpha_3
+                out.append(("ref_area", label, c.alpha_3, lang, ""))
     return out
 
 

@@ -56,8 +56,9 @@ def test_defects_are_reported_where_the_country_sees_them(first_run):
         ("UNKNOWN_INDICATOR", 1, "Child marriages", "Child marriages"),
     }
     for f in doc["findings"]:
+        # The contract's fields, plus the optional acknowledgement fields (an allowed extension).
         assert set(f) == {"rule_id", "level", "severity", "message", "sheet", "row", "column", "value", "expected",
-                          "indicator_code", "time_period"}
+                          "indicator_code", "time_period", "acknowledged", "acknowledgement"}
         assert f["message"]
     folder = home.feedback_dir("UGA", uga.submission_id)
     assert (folder / "findings.csv").read_text().count("\n") == len(doc["findings"]) + 1
@@ -94,7 +95,13 @@ def test_rejected_country_keeps_its_values_while_another_publishes_in_the_same_r
     uga2, _ = submit(home, fixed, "UGA")
     rows = {r["submission_id"]: r for r in run_pipeline()}
     assert rows[ken2.submission_id]["verdict"] == "rejected"
-    assert rows[uga2.submission_id]["verdict"] == "accepted"
+    # Convictions fall from 22 to 3: a level-3 warning, which does not stop publication.
+    assert rows[uga2.submission_id]["verdict"] == "accepted_with_warnings"
+    doc = findings(home, uga2)
+    assert {(f["rule_id"], f["level"], f["row"], f["column"]) for f in doc["findings"] if f["severity"] == "warning"} \
+        == {("YOY_CHANGE", 3, 3, "Convictions")}
+    html = (home.feedback_dir("UGA", uga2.submission_id) / "report.html").read_text()
+    assert 'class="flagged"' in html and "<td>CJ_CONVICTIONS</td><td>2022</td><td>3</td>" in html
     assert published(home, "ref_area = 'KEN'") == before_ken
     uga_rows = published(home, "ref_area = 'UGA'")
     assert ("UGA", 2022, "CJ_PROSECUTIONS", "_T", "_Z", "_T", 60.0, "A", uga2.submission_id) in uga_rows
@@ -118,6 +125,10 @@ def test_later_accepted_submission_supersedes_key_by_key(first_run, tmp_path):
             "where ref_area = 'KEN' and time_period = 2022 and indicator_code = 'CJ_PROSECUTIONS' order by published_at, obs_value"
         ).fetchall()
     assert history == [(118.0, True), (121.0, False)]
+    # The revision is a level-3 warning, acknowledged by the comment on its row.
+    (rev,) = [f for f in findings(home, ken3)["findings"] if f["rule_id"] == "REVISED_VALUE"]
+    assert (rev["row"], rev["column"], rev["value"], rev["severity"]) == (2, "value", "121", "warning")
+    assert (rev["acknowledged"], rev["acknowledgement"]) == (True, "revised by the prosecution service")
 
 
 def test_small_counts_about_children_are_suppressed(first_run, tmp_path):
@@ -142,7 +153,11 @@ def test_materialize_one_country_through_dagster(first_run):
     from pipelines.assets.feedback import feedback_reports
     from pipelines.assets.landing import raw_observations
     from pipelines.assets.publish import published_key_is_unique, published_observations
-    from pipelines.assets.quality import fct_observations_expectations, submission_verdicts
+    from pipelines.assets.quality import (
+        every_submission_has_a_verdict,
+        fct_observations_expectations,
+        submission_verdicts,
+    )
     from pipelines.assets.standardise import standardised
     from pipelines.resources import Warehouse, dbt_resource
 
@@ -151,8 +166,8 @@ def test_materialize_one_country_through_dagster(first_run):
     if "ZAF" not in instance.get_dynamic_partitions("country"):
         instance.add_dynamic_partitions("country", ["ZAF"])
     result = dg.materialize(
-        [raw_observations, standardised, fct_observations_expectations, submission_verdicts, published_observations,
-         published_key_is_unique, feedback_reports],
+        [raw_observations, standardised, fct_observations_expectations, submission_verdicts,
+         every_submission_has_a_verdict, published_observations, published_key_is_unique, feedback_reports],
         partition_key="ZAF", instance=instance,
         resources={"warehouse": Warehouse(path=str(home.warehouse)), "dbt": dbt_resource()},
     )
@@ -162,6 +177,7 @@ def test_materialize_one_country_through_dagster(first_run):
             "feedback_reports"} <= mats
     checks = {e.asset_check_key.name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks["fct_observations_expectations"] is True
+    assert checks["every_submission_has_a_verdict"] is True
     assert all(checks.values())
     assert ("ZAF", 2023, "CJ_CONVICTIONS", "_T", "_T", "_T", 97.0, "A", r.submission_id) in published(home)
 

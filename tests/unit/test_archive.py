@@ -18,7 +18,7 @@ def test_archive_keeps_the_bytes_and_names_the_submission_by_hash(mnr_home, tmp_
     assert archived.read_bytes() == f.read_bytes()
     assert json.loads((archived.parent / "receipt.json").read_text())["sha256"] == digest
     assert not os.access(archived, os.W_OK) or os.geteuid() == 0  # read-only (root may still write)
-    assert oct(archived.stat().st_mode & 0o777) == oct(0o444)
+    assert oct(archived.stat().st_mode & 0o777) == oct(0o440)
 
 
 def test_the_same_bytes_twice_change_nothing(mnr_home, tmp_path):

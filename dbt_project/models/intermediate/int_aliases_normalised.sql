@@ -1,4 +1,5 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', tags=['reference']) }}
+-- Built with the reference data (seeds), not on every run: it depends on the seeds and the norm_label macro only.
 -- Every label a file may use, keyed for matching: the alias seed plus each code list's own codes.
 with labels as (
     select kind, alias, code, nullif(country, '') as country from {{ ref('aliases') }}

@@ -43,15 +43,16 @@ select
     i.min_value,
     i.max_value,
     -- A breakdown the file does not give is the total, or not applicable where the indicator has none.
-    case when m.sex_raw is null then (case when contains(coalesce(i.disaggregations, ''), 'SEX') then '_T' else '_Z' end)
+    case when m.sex_raw is null then (case when {{ dbt.position("'SEX'", "coalesce(i.disaggregations, '')") }} > 0 then '_T' else '_Z' end)
          else m.sex_code end as sex,
-    case when m.age_raw is null then (case when contains(coalesce(i.disaggregations, ''), 'AGE') then '_T' else '_Z' end)
+    case when m.age_raw is null then (case when {{ dbt.position("'AGE'", "coalesce(i.disaggregations, '')") }} > 0 then '_T' else '_Z' end)
          else m.age_code end as age,
-    case when m.offence_raw is null then (case when contains(coalesce(i.disaggregations, ''), 'OFF') then '_T' else '_Z' end)
+    case when m.offence_raw is null then (case when {{ dbt.position("'OFF'", "coalesce(i.disaggregations, '')") }} > 0 then '_T' else '_Z' end)
          else m.offence_code end as offence,
+    -- ANSI double precision: dbt.type_float() is a 4-byte FLOAT on DuckDB.
     case
         when m.value_state = 'number' then m.value_num
-        when m.value_state = 'text' then cat.value::double
+        when m.value_state = 'text' then cast(cat.value as double precision)
     end as obs_value,
     m.unit_code as unit_given,
     case

@@ -26,5 +26,5 @@ select
     {{ norm_label('unit_raw') }} as unit_key,
     {{ norm_label('obs_status_raw') }} as obs_status_key,
     {{ norm_label('value_raw') }} as value_key,
-    try_cast(regexp_extract(time_period_raw, '^\s*((19|20)\d\d)(\.0+)?\s*$', 1) as integer) as time_period
+    {{ year_from_text('time_period_raw') }} as time_period
 from {{ source('landing', 'observations') }}

@@ -1,0 +1,139 @@
+"""What the report shows beside the findings, read from the warehouse: the per-rule statistics, the series of
+each warned indicator, completeness against the country's reporting obligations, and what was published."""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipelines.publish.disclosure import thresholds
+from pipelines.publish.publish import DDL as PUBLISHED_DDL
+from pipelines.quality.rules import reporting_obligations
+from pipelines.quality.store import rule_results_for
+from pipelines.reference import indicators
+
+MAX_SERIES_PER_INDICATOR = 3
+
+
+def suppression_max() -> int:
+    """Person counts about children from 1 to this are suppressed at publication (MNR_SUPPRESS_MAX)."""
+    return thresholds().suppress_max
+
+
+def is_small_child_count(indicator_code: str | None, value: float | None) -> bool:
+    """A person count about children from 1 to MNR_SUPPRESS_MAX: never shown in the shared report."""
+    if indicator_code is None or value is None:
+        return False
+    ind = indicators().get(indicator_code)
+    return bool(ind and ind.get("is_child_person_count") == "true" and 1 <= value <= suppression_max())
+
+
+def rule_table(conn: duckdb.DuckDBPyConnection, submission_id: str, findings: list[dict]) -> list[dict]:
+    """One row per rule: units tested, passed and failed. Rules that report no unit count (level 0, read
+    while ingesting the file) show only their findings."""
+    rows = rule_results_for(conn, submission_id)
+    seen = {r["rule_id"] for r in rows}
+    extra: dict[str, dict] = {}
+    for f in findings:
+        if f["rule_id"] not in seen:
+            e = extra.setdefault(f["rule_id"], {"rule_id": f["rule_id"], "level": f["level"],
+                                                "severity": f["severity"], "description": "",
+                                                "units": None, "failed": 0})
+            e["failed"] += 1
+    out = rows + list(extra.values())
+    for r in out:
+        r["passed"] = None if r["units"] is None else r["units"] - r["failed"]
+    order = {"error": 0, "warning": 1, "info": 2}
+    return sorted(out, key=lambda r: (r["level"], order[r["severity"]], r["rule_id"]))
+
+
+def _series(conn, submission_id: str, country: str, key: tuple[str, str, str, str]) -> list[dict]:
+    """The series of one key: this file's values, and the country's published values for the other years.
+    A point is masked where publication suppresses it (obs_conf C or D) or where it is a small count about
+    children, so the shared report shows no value that the published data hides."""
+    code, sex, age, offence = key
+    rows = conn.execute(
+        """with mine as (
+               select f.time_period, f.obs_value, p.obs_conf
+               from marts.fct_observations f
+               left join published.observations p
+                   on p.submission_id = f.submission_id and p.ref_area = f.ref_area and p.time_period = f.time_period
+                   and p.indicator_code = f.indicator_code and p.sex = f.sex and p.age = f.age and p.offence = f.offence
+               where f.submission_id = $sid and f.indicator_code = $code and f.sex = $sex and f.age = $age
+                 and f.offence = $off)
+           select time_period, obs_value, 'submission' as origin, coalesce(obs_conf, 'F') in ('C', 'D') from mine
+           union all
+           select p.time_period, p.obs_value, 'published', p.obs_conf in ('C', 'D') or p.obs_value is null
+           from published.observations p
+           where p.ref_area = $country and p.indicator_code = $code and p.sex = $sex and p.age = $age
+             and p.offence = $off and p.submission_id <> $sid and p.time_period not in (select time_period from mine)
+           order by 1""",
+        {"sid": submission_id, "code": code, "sex": sex, "age": age, "off": offence, "country": country},
+    ).fetchall()
+    return [{"year": y, "value": v, "origin": o, "masked": bool(hidden) or is_small_child_count(code, v),
+             "flagged": False} for y, v, o, hidden in rows]
+
+
+def warned_series(conn, submission_id: str, country: str, findings: list[dict]) -> list[dict]:
+    """For each indicator with a warning on a value (levels 2-4), its series (this file + published) with the
+    flagged years marked."""
+    by_indicator: dict[str, dict[tuple, set[int]]] = {}
+    for f in findings:
+        if f["severity"] != "warning" or f["level"] < 2 or not f.get("obs_key"):
+            continue
+        code, year, sex, age, offence = f["obs_key"].split("|")
+        by_indicator.setdefault(code, {}).setdefault((code, sex, age, offence), set()).add(int(year))
+    charts = []
+    for code in sorted(by_indicator):
+        for key, years in list(by_indicator[code].items())[:MAX_SERIES_PER_INDICATOR]:
+            points = _series(conn, submission_id, country, key)
+            have = {p["year"] for p in points}
+            for p in points:
+                p["flagged"] = p["year"] in years
+            if not points:
+                continue
+            breakdown = ", ".join(f"{d} {v}" for d, v in zip(("sex", "age", "offence"), key[1:]) if v not in ("_Z",))
+            charts.append({"indicator_code": code, "name": indicators().get(code, {}).get("indicator_name", code),
+                           "breakdown": breakdown, "points": points,
+                           "flagged_years": sorted(years), "missing_years": sorted(years - have)})
+    return charts
+
+
+def completeness(conn, submission_id: str, country: str) -> list[dict]:
+    """The indicators expected of the country (seeds/reporting_obligations.csv) and whether this file or the
+    country's published data give them."""
+    conn.execute(PUBLISHED_DDL)
+    mine = dict(conn.execute(
+        """select indicator_code, list(distinct time_period order by time_period) from marts.fct_observations
+           where submission_id = ? group by all""", [submission_id]).fetchall())
+    published = dict(conn.execute(
+        """select indicator_code, list(distinct time_period order by time_period) from published.observations
+           where ref_area = ? group by all""", [country]).fetchall())
+    out = []
+    for code, required in sorted(reporting_obligations(country).items(), key=lambda kv: (not kv[1], kv[0])):
+        in_file, in_pub = mine.get(code) or [], published.get(code) or []
+        out.append({"indicator_code": code, "name": indicators().get(code, {}).get("indicator_name", code),
+                    "required": required, "file_years": in_file, "published_years": in_pub,
+                    "status": "given" if in_file else ("published earlier" if in_pub else "missing")})
+    return out
+
+
+def published_summary(conn, submission_id: str) -> list[dict]:
+    """What this submission put into published.observations, per indicator: values, years, suppressed cells."""
+    conn.execute(PUBLISHED_DDL)
+    rows = conn.execute(
+        """select indicator_code, count(*), list(distinct time_period order by time_period),
+                  count(*) filter (obs_status = 'Q' or obs_conf in ('C', 'D'))
+           from published.observation_history where submission_id = ? group by all order by 1""",
+        [submission_id],
+    ).fetchall()
+    return [{"indicator_code": c, "name": indicators().get(c, {}).get("indicator_name", c), "values": n,
+             "years": years, "suppressed": s} for c, n, years, s in rows]
+
+
+def gather(conn: duckdb.DuckDBPyConnection, submission_id: str, country: str, findings: list[dict]) -> dict:
+    return {
+        "rules": rule_table(conn, submission_id, findings),
+        "charts": warned_series(conn, submission_id, country, findings),
+        "completeness": completeness(conn, submission_id, country),
+        "published": published_summary(conn, submission_id),
+    }
