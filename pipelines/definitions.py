@@ -4,7 +4,7 @@ import dagster as dg
 
 from pipelines.settings import prepare_environment
 
-_paths = prepare_environment()
+prepare_environment()
 
 from pipelines.assets.feedback import feedback_reports  # noqa: E402
 from pipelines.assets.landing import raw_observations  # noqa: E402
@@ -34,7 +34,7 @@ defs = dg.Definitions(
     jobs=[process_submissions, load_reference_data, cut_release],
     sensors=[landing_sensor],
     schedules=[nightly_reference_reload, nightly_processing, quarterly_release],
-    resources={"warehouse": Warehouse(path=str(_paths.warehouse)), "dbt": dbt_resource()},
+    resources={"warehouse": Warehouse(), "dbt": dbt_resource()},
     # DuckDB has one writer: the steps of a run go one after another in one process, which holds the warehouse
     # lock for the whole run (pipelines/resources.py); the run queue (dagster.yaml) lets one run go at a time.
     executor=dg.in_process_executor,

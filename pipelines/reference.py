@@ -18,8 +18,8 @@ _ARABIC_MARKS = re.compile(r"[\u064b-\u065f\u0670\u0640]")
 def normalise_label(text: object) -> str:
     if text is None:
         return ""
-    s = unicodedata.normalize("NFKD", str(text))
-    s = "".join(c for c in s if not unicodedata.combining(c))
+    s = unicodedata.normalize("NFD", str(text))
+    s = "".join(c for c in s if unicodedata.category(c) != "Mn")
     s = _ARABIC_MARKS.sub("", s.lower()).replace("%", " percent ")
     return _NON_WORD.sub(" ", s).strip()
 

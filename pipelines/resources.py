@@ -17,7 +17,7 @@ from contextlib import contextmanager
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from pipelines.settings import DBT_PROJECT_DIR, bin_dir
+from pipelines.settings import DBT_PROJECT_DIR, bin_dir, paths
 from pipelines.warehouse import acquire, connect, release, warehouse_lock  # noqa: F401 (connect: re-exported)
 
 
@@ -35,10 +35,15 @@ class Warehouse(dg.ConfigurableResource):
     """The DuckDB file that holds raw, staging, marts, quality and published schemas. A run that uses it holds
     the warehouse lock from set-up to teardown, so two runs never interleave their writes."""
 
-    path: str
+    # Empty: the warehouse of the current MNR_HOME, looked up when used (not when the code location loads).
+    path: str = ""
+
+    @property
+    def location(self) -> str:
+        return self.path or str(paths().warehouse)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        _runs_holding[id(self)] = _hold_for_run(context, self.path)
+        _runs_holding[id(self)] = _hold_for_run(context, self.location)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         key = _runs_holding.pop(id(self), None)
@@ -47,20 +52,18 @@ class Warehouse(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self, read_only: bool = False):
-        with connect(self.path, read_only=read_only) as conn:
+        with connect(self.location, read_only=read_only) as conn:
             yield conn
 
 
 class WarehouseDbt(DbtCliResource):
-    """dbt, holding the warehouse lock for the run like Warehouse (a seeds-only run uses dbt alone).
-    `warehouse` is empty for targets that handle concurrent writers themselves (Postgres)."""
-
-    warehouse: str = ""
+    """dbt, holding the warehouse lock for the run like Warehouse (a seeds-only run uses dbt alone), on the
+    DuckDB target; other targets (Postgres) handle concurrent writers themselves."""
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         super().setup_for_execution(context)
-        if self.warehouse:
-            _runs_holding[id(self)] = _hold_for_run(context, self.warehouse)
+        if self.target == "duckdb":
+            _runs_holding[id(self)] = _hold_for_run(context, str(paths().warehouse))
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         key = _runs_holding.pop(id(self), None)
@@ -84,5 +87,4 @@ def dbt_resource() -> WarehouseDbt:
         profiles_dir=str(DBT_PROJECT_DIR),
         dbt_executable=dbt_executable(),
         target=target,
-        warehouse=os.environ.get("MNR_DUCKDB_PATH", "") if target == "duckdb" else "",
     )

@@ -1,5 +1,7 @@
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,10 +21,50 @@ def mnr_home(tmp_path, monkeypatch):
     return prepare_environment()
 
 
+_LOAD_REFERENCE = """
+from pipelines.settings import prepare_environment
+prepare_environment()
+import dagster as dg
+from pipelines.definitions import defs
+result = defs.resolve_job_def("load_reference_data").execute_in_process(instance=dg.DagsterInstance.get())
+assert result.success
+"""
+
+
 @pytest.fixture(scope="session")
-def session_home(tmp_path_factory):
-    """An MNR_HOME shared by the slow end-to-end tests of a session (the reference data loads once)."""
-    home = tmp_path_factory.mktemp("session_home")
+def reference_home(tmp_path_factory) -> Path:
+    """An MNR_HOME whose warehouse holds the reference data, loaded once per session (dbt seed is slow);
+    tests that run the pipeline start from a copy of it (warm_home)."""
+    home = tmp_path_factory.mktemp("reference_home")
+    subprocess.run([sys.executable, "-c", _LOAD_REFERENCE], env={**os.environ, "MNR_HOME": str(home)},
+                   check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+    return home
+
+
+def warm_copy(reference: Path, home: Path) -> Path:
+    """Start an MNR_HOME from the reference warehouse (its own Dagster instance, archive and feedback)."""
+    (home / "state").mkdir(parents=True, exist_ok=True)
+    for name in ("warehouse.duckdb", "warehouse.duckdb.wal"):
+        if (reference / name).exists():
+            shutil.copy2(reference / name, home / name)
+    shutil.copy2(reference / "state" / "reference.sha256", home / "state" / "reference.sha256")
+    return home
+
+
+@pytest.fixture
+def warm_home(reference_home, tmp_path, monkeypatch):
+    """A fresh MNR_HOME for one test, with the reference data already loaded."""
+    home = warm_copy(reference_home, tmp_path / "mnr_home")
+    monkeypatch.setenv("MNR_HOME", str(home))
+    from pipelines.settings import prepare_environment
+
+    return prepare_environment()
+
+
+@pytest.fixture(scope="session")
+def session_home(tmp_path_factory, reference_home):
+    """An MNR_HOME shared by the slow end-to-end tests of a session."""
+    home = warm_copy(reference_home, tmp_path_factory.mktemp("session_home"))
     old = os.environ.get("MNR_HOME")
     os.environ["MNR_HOME"] = str(home)
     from pipelines.settings import prepare_environment

@@ -9,9 +9,9 @@ trim(regexp_replace(replace(regexp_replace(strip_accents(lower({{ col }})), '[\x
 {%- endmacro %}
 
 {#- Postgres has no strip_accents (the unaccent extension maps letters its own way, e.g. ß to ss): decompose
-    (NFKD, as normalise_label() does), then drop the combining marks of the scripts the labels use (Latin
+    (NFD, as normalise_label() and DuckDB's strip_accents do), then drop the combining marks of the scripts the labels use (Latin
     diacritics and their extensions, Arabic harakat and Quranic marks) and the Arabic tatweel. Lower-casing
     after decomposition keeps it independent of the database's ctype. -#}
 {% macro postgres__norm_label(col) -%}
-trim(regexp_replace(replace(lower(regexp_replace(normalize({{ col }}, NFKD), '[\u0300-\u036F\u1AB0-\u1AFF\u1DC0-\u1DFF\u20D0-\u20FF\uFE20-\uFE2F\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06DC\u06DF-\u06E4\u06E7\u06E8\u06EA-\u06ED\u0640]', '', 'g')), '%', ' percent '), '[^0-9a-z\u0600-\u06FF]+', ' ', 'g'))
+trim(regexp_replace(replace(lower(regexp_replace(normalize({{ col }}, NFD), '[\u0300-\u036F\u1AB0-\u1AFF\u1DC0-\u1DFF\u20D0-\u20FF\uFE20-\uFE2F\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06DC\u06DF-\u06E4\u06E7\u06E8\u06EA-\u06ED\u0640]', '', 'g')), '%', ' percent '), '[^0-9a-z\u0600-\u06FF]+', ' ', 'g'))
 {%- endmacro %}

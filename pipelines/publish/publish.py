@@ -95,20 +95,23 @@ def controlled_groups_sql(suppress_max: int) -> str:
 def control_in_place(conn: duckdb.DuckDBPyConnection, limits) -> int:
     """Disclosure control of the temp table _unsuppressed, changing only the rows of the groups it can affect."""
     conn.execute(f"create or replace temp table _groups as {controlled_groups_sql(limits.suppress_max)}")
-    rows = fetch_dicts(conn, f"select u.* from _unsuppressed u semi join _groups g using ({', '.join(GROUP)}) "
-                             "order by all")
-    if not rows:
-        return 0
-    changed = [r for r, before in zip(control(rows, child_person_counts(conn), limits), rows)
-               if (r["obs_value"], r["obs_status"], r["obs_conf"])
-               != (before["obs_value"], before["obs_status"], before["obs_conf"])]
-    if changed:
-        conn.register("_controlled", to_arrow(changed))
-        conn.execute(f"""update _unsuppressed u
-                         set obs_value = c.obs_value, obs_status = c.obs_status, obs_conf = c.obs_conf
-                         from _controlled c where c.submission_id = u.submission_id and {match('u', 'c')}""")
-        conn.unregister("_controlled")
-    return len(changed)
+    children = child_person_counts(conn)
+    n = 0
+    # Country by country (no relation spans two countries), so that one country's rows at most are in Python.
+    for (area,) in conn.execute("select distinct ref_area from _groups order by 1").fetchall():
+        rows = fetch_dicts(conn, f"select u.* from _unsuppressed u semi join _groups g using ({', '.join(GROUP)}) "
+                                 "where u.ref_area = ? order by all", [area])
+        changed = [r for r, before in zip(control(rows, children, limits), rows)
+                   if (r["obs_value"], r["obs_status"], r["obs_conf"])
+                   != (before["obs_value"], before["obs_status"], before["obs_conf"])]
+        if changed:
+            conn.register("_controlled", to_arrow(changed))
+            conn.execute(f"""update _unsuppressed u
+                             set obs_value = c.obs_value, obs_status = c.obs_status, obs_conf = c.obs_conf
+                             from _controlled c where c.submission_id = u.submission_id and {match('u', 'c')}""")
+            conn.unregister("_controlled")
+        n += len(changed)
+    return n
 
 
 def publish(conn: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> dict[str, int]:
@@ -168,8 +171,9 @@ def publish(conn: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> dict[
                 set obs_value = p.obs_value, obs_status = p.obs_status, obs_conf = p.obs_conf
                 from published.observations p
                 where h.superseded_at is null and h.submission_id = p.submission_id and {match('h', 'p')}
+                  and p.ref_area in (select unnest(?::varchar[]))   -- only these countries were re-controlled
                   and (h.obs_status <> p.obs_status or h.obs_conf <> p.obs_conf
-                       or h.obs_value is distinct from p.obs_value)""")
+                       or h.obs_value is distinct from p.obs_value)""", [areas])
         conn.execute("drop table if exists _incoming")
         conn.execute("drop table if exists _arrived")
         conn.execute("drop table if exists _unsuppressed")

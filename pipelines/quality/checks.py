@@ -102,20 +102,21 @@ def run_checks(
         return rows, results
     countries = dict(conn.execute("select submission_id, country from _run").fetchall())
     for check in checks:
-        units = conn.execute(
-            f"""with u as ({check.sql})
-                select u.submission_id, u.failed, u.value, u.expected, u.message, u.indicator_code, u.time_period,
-                       u.obs_key, u.source_ref, m.sheet, m.file_row, m.value_column
-                from u left join intermediate.int_observations_mapped m
-                    on m.submission_id = u.submission_id and m.source_ref = u.source_ref
-                order by u.submission_id, m.sheet nulls first, m.file_row nulls first, u.obs_key"""
-        ).fetchall()
+        # Units tested are counted in DuckDB; only the failed ones come to Python (a run can test millions).
+        conn.execute(f"create or replace temp table _units as {check.sql}")
         stats: dict[str, list[int]] = {sid: [0, 0] for sid in countries}
-        for sid, failed, value, expected, message, code, year, key, ref, sheet, row, column in units:
-            stats[sid][0] += 1
-            if not failed:
-                continue
-            stats[sid][1] += 1
+        for sid, n, n_failed in conn.execute(
+                "select submission_id, count(*), count(*) filter (where failed) from _units group by 1").fetchall():
+            stats[sid] = [n, n_failed]
+        units = conn.execute(
+            """select u.submission_id, u.value, u.expected, u.message, u.indicator_code, u.time_period,
+                      u.obs_key, u.source_ref, m.sheet, m.file_row, m.value_column
+               from _units u left join intermediate.int_observations_mapped m
+                   on m.submission_id = u.submission_id and m.source_ref = u.source_ref
+               where u.failed
+               order by u.submission_id, m.sheet nulls first, m.file_row nulls first, u.obs_key"""
+        ).fetchall()
+        for sid, value, expected, message, code, year, key, ref, sheet, row, column in units:
             rows.append((sid, countries[sid], Finding(
                 rule_id=check.rule_id, level=check.level, severity=check.severity, message=message,
                 sheet=sheet, row=row, column=column, value=_fmt(value), expected=_fmt(expected),
@@ -123,4 +124,5 @@ def run_checks(
             )))
         results.extend(RuleResult(sid, check.rule_id, check.level, check.severity, check.description, n, f)
                        for sid, (n, f) in stats.items())
+    conn.execute("drop table if exists _units")
     return rows, results

@@ -7,7 +7,7 @@ import os
 import duckdb
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, warm_copy
 from pipelines.cli import run_pipeline
 from pipelines.ingest.archive import submit
 from pipelines.template import build_template
@@ -28,8 +28,8 @@ def fill(path, out):
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    home_dir = tmp_path_factory.mktemp("template_home")
+def run(tmp_path_factory, reference_home):
+    home_dir = warm_copy(reference_home, tmp_path_factory.mktemp("template_home"))
     old = os.environ.get("MNR_HOME")
     os.environ["MNR_HOME"] = str(home_dir)
     try:

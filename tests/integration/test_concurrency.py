@@ -40,7 +40,8 @@ def _start_together(commands, env):
     return results
 
 
-def test_two_runs_started_together_both_finish_and_leave_consistent_tables(mnr_home):
+def test_two_runs_started_together_both_finish_and_leave_consistent_tables(warm_home):
+    mnr_home = warm_home
     ken, _ = submit(mnr_home, SAMPLES / "KEN_police_and_courts_2021-2023.csv", "KEN")
     fra, _ = submit(mnr_home, SAMPLES / "FRA_statistiques_2022-2023.csv", "FRA")
     env = _env(mnr_home)

@@ -33,7 +33,8 @@ def latest_materialisations(instance, partition):
     return out
 
 
-def test_a_run_for_one_country_leaves_the_other_countries_untouched(mnr_home, tmp_path):
+def test_a_run_for_one_country_leaves_the_other_countries_untouched(warm_home, tmp_path):
+    mnr_home = warm_home
     uga_file = tmp_path / "UGA_clean.csv"
     uga_file.write_text(UGA_CLEAN)
     submit(mnr_home, SAMPLES / "KEN_police_and_courts_2021-2023.csv", "KEN")

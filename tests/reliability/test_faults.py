@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from conftest import warm_copy
 from pipelines.ingest.archive import all_receipts
 
 MNR = str(Path(sys.executable).parent / "mnr")
@@ -90,9 +91,9 @@ def snapshot(home: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def prepared(tmp_path_factory):
+def prepared(tmp_path_factory, reference_home):
     """An MNR_HOME with the reference data loaded and one KEN submission published (the 'old' state)."""
-    home = tmp_path_factory.mktemp("prepared") / "home"
+    home = warm_copy(reference_home, tmp_path_factory.mktemp("prepared") / "home")
     f = home.parent / "KEN_old.csv"
     f.write_text(OLD)
     assert mnr(home, "submit", str(f), "--country", "KEN").returncode == 0
