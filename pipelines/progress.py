@@ -14,7 +14,7 @@ from collections import Counter
 STEP_LABELS = {
     "raw_observations": "landing   read the submitted files into raw.observations",
     "standardised": "standardise   dbt build: staging → intermediate → marts, with dbt tests",
-    "reference_data": "reference   dbt seed: catalogue, code lists, aliases",
+    "reference_data": "reference   dbt build: catalogue, code lists, aliases and their matching keys",
     "submission_verdicts": "quality   rules and a verdict per submission",
     "published_observations": "publish   accepted submissions into published.observations",
     "feedback_reports": "feedback   a report per submission",
