@@ -4,6 +4,7 @@ release files, the country profiles in headless Chromium, and `mnr query` refusi
 import contextlib
 import io
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,23 +12,34 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import SAMPLES
+from conftest import SAMPLES, warm_copy
 from pipelines.cli import main, run_pipeline
 from pipelines.ingest.archive import submit
+from pipelines.settings import prepare_environment
 
 CHROMIUM = shutil.which("chromium") or (Path("/usr/bin/chromium") if Path("/usr/bin/chromium").exists() else None)
 
 
 @pytest.fixture(scope="module")
-def released(session_home):
-    """One pipeline run and one `mnr release` shared by the tests: (home, exit code, stdout, stderr)."""
-    submit(session_home, SAMPLES / "KEN_police_and_courts_2021-2023.csv", "KEN")
-    submit(session_home, SAMPLES / "BRA_indicadores_2021-2023.json", "BRA")
-    run_pipeline()
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["release", "--tag", "e2e"])
-    return session_home, code, out.getvalue(), err.getvalue()
+def released(reference_home, tmp_path_factory):
+    """One pipeline run and one `mnr release` on a home of their own, shared by the tests:
+    (home, exit code, stdout, stderr)."""
+    old = os.environ.get("MNR_HOME")
+    os.environ["MNR_HOME"] = str(warm_copy(reference_home, tmp_path_factory.mktemp("release_home")))
+    try:
+        home = prepare_environment()
+        submit(home, SAMPLES / "KEN_police_and_courts_2021-2023.csv", "KEN")
+        submit(home, SAMPLES / "BRA_indicadores_2021-2023.json", "BRA")
+        run_pipeline()
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["release", "--tag", "e2e"])
+        yield home, code, out.getvalue(), err.getvalue()
+    finally:
+        if old is None:
+            os.environ.pop("MNR_HOME", None)
+        else:
+            os.environ["MNR_HOME"] = old
 
 
 def cli(capsys, *argv):
