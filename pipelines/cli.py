@@ -210,21 +210,29 @@ def cmd_feedback(args) -> int:
 
 # ---------------------------------------------------------------------------------------------- query
 def cmd_query(args) -> int:
-    import duckdb
-
-    from pipelines.warehouse import connect
+    from pipelines.warehouse import connect, exists, kind
 
     p = prepare_environment()
-    if not p.warehouse.exists():
+    on_postgres = kind() == "postgres"
+    if not exists(p.warehouse):
         raise UsageError("nothing has been published yet: run `mnr run` (or `mnr demo`) first")
+    if on_postgres:
+        import psycopg
+        errors: type[Exception] = psycopg.Error
+    else:
+        import duckdb
+        errors = duckdb.Error
     with connect(p.warehouse, read_only=True) as conn:
-        # A read-only database still lets SQL write files (COPY ... TO, EXPORT DATABASE), read any file and
-        # install extensions: shut the file system and extensions off, and lock that setting (SECURITY.md).
-        conn.execute("set enable_external_access = false; set autoinstall_known_extensions = false; "
-                     "set autoload_known_extensions = false; set lock_configuration = true")
+        if not on_postgres:
+            # A read-only database still lets SQL write files (COPY ... TO, EXPORT DATABASE), read any file and
+            # install extensions: shut the file system and extensions off, and lock that setting (SECURITY.md).
+            conn.execute("set enable_external_access = false; set autoinstall_known_extensions = false; "
+                         "set autoload_known_extensions = false; set lock_configuration = true")
         try:
-            cur = conn.execute(args.sql)
-        except duckdb.Error as e:
+            # On Postgres the session is read-only (default_transaction_read_only); an (empty) parameter list
+            # makes the server take exactly one statement, so the query cannot switch that off first.
+            cur = conn.execute(args.sql, [] if on_postgres else None)
+        except errors as e:
             msg = str(e)
             if any(s in msg.lower() for s in ("read-only", "disabled by configuration", "has been locked")):
                 raise UsageError("mnr query is read-only: statements that change data, or read or write files, "
@@ -258,7 +266,9 @@ def cmd_release(args) -> int:
 
     if args.tag is not None and not TAG.match(args.tag):
         raise UsageError(f"the tag {args.tag!r} cannot be used: use letters, digits, '.', '_' or '-' (e.g. 2025-Q4)")
-    if not p.warehouse.exists():
+    from pipelines.warehouse import exists
+
+    if not exists(p.warehouse):
         raise UsageError("nothing has been published yet: run `mnr run` (or `mnr demo`) first")
     import dagster as dg
 

@@ -11,14 +11,13 @@ line as well, so they wait in the queue where the UI shows them instead of holdi
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from pipelines.settings import DBT_PROJECT_DIR, bin_dir, paths
-from pipelines.warehouse import acquire, connect, release, warehouse_lock  # noqa: F401 (connect: re-exported)
+from pipelines.warehouse import acquire, connect, kind, release, warehouse_lock  # noqa: F401 (connect: re-exported)
 
 
 def _hold_for_run(context: dg.InitResourceContext, warehouse: str) -> str:
@@ -32,7 +31,8 @@ def _hold_for_run(context: dg.InitResourceContext, warehouse: str) -> str:
 
 
 class Warehouse(dg.ConfigurableResource):
-    """The DuckDB file that holds raw, staging, marts, quality and published schemas. A run that uses it holds
+    """The warehouse that holds raw, staging, marts, quality and published schemas: the DuckDB file, or the
+    Postgres database when MNR_DBT_TARGET=postgres (pipelines/warehouse.py). A run that uses it holds
     the warehouse lock from set-up to teardown, so two runs never interleave their writes."""
 
     # Empty: the warehouse of the current MNR_HOME, looked up when used (not when the code location loads).
@@ -57,12 +57,12 @@ class Warehouse(dg.ConfigurableResource):
 
 
 class WarehouseDbt(DbtCliResource):
-    """dbt, holding the warehouse lock for the run like Warehouse (a seeds-only run uses dbt alone), on the
-    DuckDB target; other targets (Postgres) handle concurrent writers themselves."""
+    """dbt, holding the warehouse lock for the run like Warehouse (a seeds-only run uses dbt alone) when the
+    warehouse is DuckDB; Postgres handles concurrent writers itself."""
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         super().setup_for_execution(context)
-        if self.target == "duckdb":
+        if kind() == "duckdb":
             _runs_holding[id(self)] = _hold_for_run(context, str(paths().warehouse))
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
@@ -81,10 +81,7 @@ def dbt_executable() -> str:
 
 
 def dbt_resource() -> WarehouseDbt:
-    target = os.environ.get("MNR_DBT_TARGET", "duckdb")
-    return WarehouseDbt(
-        project_dir=str(DBT_PROJECT_DIR),
-        profiles_dir=str(DBT_PROJECT_DIR),
-        dbt_executable=dbt_executable(),
-        target=target,
-    )
+    # No target here: profiles.yml reads MNR_DBT_TARGET when dbt runs, so the code location (loaded once) follows
+    # the warehouse of the process that runs it, as Warehouse does.
+    return WarehouseDbt(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR),
+                        dbt_executable=dbt_executable())

@@ -121,14 +121,196 @@ def _say_waiting_on_stderr() -> None:
     print(READER_WAIT_MESSAGE, file=sys.stderr, flush=True)
 
 
+def kind() -> str:
+    """Where the warehouse lives: `duckdb` (one file under MNR_HOME, the default) or `postgres` (a shared server
+    reached with MNR_PG_*). MNR_DBT_TARGET chooses it, so dbt and the Python layers always share one warehouse."""
+    target = os.environ.get("MNR_DBT_TARGET", "duckdb") or "duckdb"
+    if target not in ("duckdb", "postgres"):
+        raise ValueError(f"MNR_DBT_TARGET is {target!r}: use duckdb or postgres")
+    return target
+
+
+def identity() -> str:
+    """Which warehouse this is, for markers under MNR_HOME of what has been loaded into it: `duckdb` (the file in
+    that MNR_HOME, copied with it) or the Postgres database."""
+    if kind() == "postgres":
+        s = postgres_settings()
+        return f"postgres://{s['host']}:{s['port']}/{s['dbname']}"
+    return "duckdb"
+
+
+def exists(path: str | Path) -> bool:
+    """Whether the warehouse has been created (a Postgres warehouse is the operator's and always exists)."""
+    return kind() == "postgres" or Path(path).exists()
+
+
+def postgres_settings() -> dict:
+    """Connection settings for the Postgres warehouse, from the same variables as dbt_project/profiles.yml."""
+    missing = [v for v in ("MNR_PG_HOST", "MNR_PG_USER", "MNR_PG_DATABASE") if not os.environ.get(v)]
+    if missing:
+        raise RuntimeError(f"MNR_DBT_TARGET=postgres needs {', '.join(missing)} (see docs/deployment.md)")
+    return {"host": os.environ["MNR_PG_HOST"], "port": int(os.environ.get("MNR_PG_PORT", "5432")),
+            "user": os.environ["MNR_PG_USER"], "password": os.environ.get("MNR_PG_PASSWORD", ""),
+            "dbname": os.environ["MNR_PG_DATABASE"], "sslmode": os.environ.get("MNR_PG_SSLMODE", "prefer")}
+
+
+# `num(x)`: a number as text in messages, as the rules write it (15 significant digits in DuckDB; Postgres's own
+# shortest exact form). A function in the quality schema so that one name works on both.
+NUM_FUNCTION = {
+    "duckdb": "create schema if not exists quality; "
+              "create or replace macro quality.num(x) as printf('%.15g', x::double);",
+    "postgres": "create schema if not exists quality; "
+                "create or replace function quality.num(x double precision) returns text language sql immutable "
+                "as $$ select x::text $$;",
+}
+
+
+def _to_pyformat(sql: str, named: bool) -> str:
+    """DuckDB's parameter marks (`?`, `$name`) as psycopg's (`%s`, `%(name)s`), leaving quoted text alone.
+
+    Written here rather than taken from a library: sqlglot would re-write whole statements, and all that differs
+    between the two drivers for SQL written in their common subset is this mark."""
+    out, i, n = [], 0, len(sql)
+    while i < n:
+        ch = sql[i]
+        if ch in "'\"":                         # a quoted literal or identifier: copied, with % doubled
+            j = i + 1
+            while j < n and not (sql[j] == ch and not (j + 1 < n and sql[j + 1] == ch)):
+                j += 2 if sql[j] == ch else 1
+            out.append(sql[i:j + 1].replace("%", "%%"))
+            i = j + 1
+        elif sql.startswith("--", i):           # a comment, to the end of its line
+            j = sql.find("\n", i)
+            j = n if j < 0 else j
+            out.append(sql[i:j].replace("%", "%%"))
+            i = j
+        elif ch == "%":
+            out.append("%%")
+            i += 1
+        elif ch == "?" and not named:
+            out.append("%s")
+            i += 1
+        elif ch == "$" and named and i + 1 < n and (sql[i + 1].isalpha() or sql[i + 1] == "_"):
+            j = i + 1
+            while j < n and (sql[j].isalnum() or sql[j] == "_"):
+                j += 1
+            out.append(f"%({sql[i + 1:j]})s")
+            i = j
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+class Db:
+    """The warehouse as the Python layers see it, DuckDB or Postgres behind one small surface.
+
+    SQL is written once, in what both engines accept, with DuckDB's parameter marks (`?`, or `$name` with a
+    dict); list parameters go in as `unnest(?::varchar[])`. What has no common spelling goes through a method
+    here: DataFrames in and out (`frame`, `insert_frame`) and temporary tables (`temp_table`).
+    """
+
+    def __init__(self, raw, kind: str):
+        self.raw, self.kind = raw, kind
+
+    def execute(self, sql: str, params=None):
+        """Run one statement (or, without parameters, several); the cursor (fetchone, fetchall, description)."""
+        if self.kind == "duckdb":
+            return self.raw.execute(sql, params) if params is not None else self.raw.execute(sql)
+        cur = self.raw.cursor()
+        if params is None:
+            cur.execute(sql)
+        else:
+            cur.execute(_to_pyformat(sql, isinstance(params, dict)), params)
+        return cur
+
+    def executemany(self, sql: str, rows) -> None:
+        if self.kind == "duckdb":
+            self.raw.executemany(sql, rows)
+        else:
+            with self.raw.cursor() as cur:
+                cur.executemany(_to_pyformat(sql, False), rows)
+
+    def frame(self, sql: str, params=None):
+        """A query's result as a pandas DataFrame."""
+        if self.kind == "duckdb":
+            return self.execute(sql, params).df()
+        import pandas as pd
+
+        cur = self.execute(sql, params)
+        return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
+
+    def insert_frame(self, table: str, data) -> None:
+        """Append a pandas DataFrame or an Arrow table to `table`, matching columns by name."""
+        if self.kind == "duckdb":
+            self.raw.register("_frame", data)
+            try:
+                self.raw.execute(f"insert into {table} by name select * from _frame")
+            finally:
+                self.raw.unregister("_frame")
+            return
+        import pyarrow as pa
+
+        if not isinstance(data, pa.Table):
+            data = pa.Table.from_pandas(data, preserve_index=False)
+        names = ", ".join(f'"{c}"' for c in data.column_names)
+        # Arrow gives plain Python values (None for nulls, int not numpy.int64), which COPY takes as they are.
+        columns = [data.column(i).to_pylist() for i in range(data.num_columns)]
+        with self.raw.cursor() as cur, cur.copy(f"copy {table} ({names}) from stdin") as copy:
+            for row in zip(*columns):
+                copy.write_row(row)
+
+    def temp_table(self, name: str, sql: str, params=None) -> None:
+        """(Re)create a temporary table from a query."""
+        self.execute(f"drop table if exists {name}")
+        self.execute(f"create temp table {name} as {sql}", params)
+
+    def ensure_num(self) -> None:
+        self.execute(NUM_FUNCTION[self.kind])
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def fetch_dicts(conn, sql: str, params=None) -> list[dict]:
+    """A query's rows as dicts, from a `Db` or a plain DuckDB connection (a release's own file)."""
+    cur = conn.execute(sql, params) if params is not None else conn.execute(sql)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def _open_postgres(read_only: bool):
+    import psycopg
+
+    options = "-c default_transaction_read_only=on" if read_only else None
+    return psycopg.connect(**postgres_settings(), autocommit=True, options=options,
+                           application_name="mnr")
+
+
 @contextmanager
 def connect(path: str | Path, read_only: bool = False, attempts: int = 60,
             on_wait: Callable[[], None] | None = _say_waiting_on_stderr):
-    """Open the warehouse under its lock (shared to read, exclusive to write; waits while a run holds it).
+    """Open the warehouse: a `Db` over DuckDB (the file at `path`) or Postgres (see `kind`).
 
-    DuckDB's own lock is retried too (with jitter), for processes outside this system that may hold the
-    file, such as a DuckDB shell left open.
+    Writers hold the warehouse lock exclusively, readers of the DuckDB file share it and wait while a run holds
+    it. DuckDB's own lock is retried too (with jitter), for processes outside this system that may hold the
+    file, such as a DuckDB shell left open. Postgres readers take no lock: the server isolates them.
     """
+    if kind() == "postgres":
+        if read_only:
+            db = Db(_open_postgres(True), "postgres")
+            try:
+                yield db
+            finally:
+                db.close()
+            return
+        with warehouse_lock(path, exclusive=True, on_wait=on_wait):
+            db = Db(_open_postgres(False), "postgres")
+            try:
+                yield db
+            finally:
+                db.close()
+        return
     with warehouse_lock(path, exclusive=not read_only, on_wait=on_wait):
         delay = 0.1
         for attempt in range(attempts):
@@ -140,7 +322,8 @@ def connect(path: str | Path, read_only: bool = False, attempts: int = 60,
                     raise
                 time.sleep(delay + random.random() * delay)
                 delay = min(delay * 1.5, 2.0)
+        db = Db(conn, "duckdb")
         try:
-            yield conn
+            yield db
         finally:
-            conn.close()
+            db.close()

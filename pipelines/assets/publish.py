@@ -47,6 +47,6 @@ def published_observations(context: dg.AssetExecutionContext, warehouse: Warehou
 def published_key_is_unique(warehouse: Warehouse) -> dg.AssetCheckResult:
     with warehouse.connect() as conn:
         dupes = conn.execute(
-            f"select count(*) from (select {', '.join(KEY)} from published.observations group by all having count(*) > 1)"
+            f"select count(*) from (select {', '.join(KEY)} from published.observations group by {', '.join(KEY)} having count(*) > 1) d"
         ).fetchone()[0]
     return dg.AssetCheckResult(passed=dupes == 0, metadata={"duplicate_keys": dupes})

@@ -35,7 +35,7 @@ def fct_observations_expectations(context, warehouse: Warehouse) -> dg.AssetChec
             for sid, ref, sheet, row, col, year in conn.execute(
                 """select m.submission_id, m.source_ref, m.sheet, m.file_row, m.value_column, m.time_period
                    from intermediate.int_observations_mapped m
-                   semi join (select unnest(?::varchar[]) as sid, unnest(?::varchar[]) as ref) f
+                   join (select unnest(?::varchar[]) as sid, unnest(?::varchar[]) as ref) f
                         on m.submission_id = f.sid and m.source_ref = f.ref""",
                 [[f["submission_id"] for f in failures], [f["source_ref"] for f in failures]],
             ).fetchall()
@@ -100,9 +100,9 @@ def every_submission_has_a_verdict(context, warehouse: Warehouse) -> dg.AssetChe
     with warehouse.connect() as conn:
         ensure(conn)
         bad = conn.execute(
-            """with f as (select submission_id, count(*) filter (severity = 'error') as e,
-                                 count(*) filter (severity = 'warning') as w
-                          from quality.findings group by all)
+            """with f as (select submission_id, count(*) filter (where severity = 'error') as e,
+                                 count(*) filter (where severity = 'warning') as w
+                          from quality.findings group by submission_id)
                select s.id from (select unnest(?::varchar[]) as id) s
                left join quality.verdicts v on v.submission_id = s.id
                left join f on f.submission_id = s.id

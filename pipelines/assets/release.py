@@ -53,7 +53,7 @@ def release(config: ReleaseConfig, warehouse: Warehouse) -> dg.MaterializeResult
 def release_leaks_nothing() -> dg.AssetCheckResult:
     import duckdb
 
-    from pipelines.publish.publish import fetch_dicts
+    from pipelines.warehouse import fetch_dicts
 
     found = latest(paths().releases)
     if found is None:

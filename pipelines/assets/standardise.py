@@ -84,9 +84,16 @@ def seeds_fingerprint() -> str:
     return h.hexdigest()
 
 
+def _reference_marker() -> str:
+    """What the reference load marker records: the seeds' fingerprint and the warehouse they were loaded into."""
+    from pipelines.warehouse import identity
+
+    return f"{seeds_fingerprint()} {identity()}"
+
+
 def reference_is_current() -> bool:
     marker = paths().state / "reference.sha256"
-    return marker.is_file() and marker.read_text().strip() == seeds_fingerprint()
+    return marker.is_file() and marker.read_text().strip() == _reference_marker()
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, select=REFERENCE, name="reference_data",
@@ -94,7 +101,7 @@ def reference_is_current() -> bool:
 def reference_data(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Reference data (catalogue, code lists, aliases) loaded from seeds/ into the reference schema, and the
     label table built from them (int_aliases_normalised, with its tests)."""
-    fingerprint = seeds_fingerprint()
+    fingerprint = _reference_marker()
     # Cautious: a test that also reads a model of the run (relationships from the marts to a code list) waits for
     # that model's own build.
     yield from dbt.cli(["build", "--exclude-resource-type", "unit_test", "--indirect-selection", "cautious"],

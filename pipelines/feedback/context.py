@@ -3,13 +3,12 @@ each warned indicator, completeness against the country's reporting obligations,
 
 from __future__ import annotations
 
-import duckdb
-
 from pipelines.publish.disclosure import thresholds
 from pipelines.publish.publish import DDL as PUBLISHED_DDL
 from pipelines.quality.rules import reporting_obligations
 from pipelines.quality.store import rule_results_for
 from pipelines.reference import indicators
+from pipelines.warehouse import Db
 
 MAX_SERIES_PER_INDICATOR = 3
 
@@ -27,7 +26,7 @@ def is_small_child_count(indicator_code: str | None, value: float | None) -> boo
     return bool(ind and ind.get("is_child_person_count") == "true" and 1 <= value <= suppression_max())
 
 
-def rule_table(conn: duckdb.DuckDBPyConnection, submission_id: str, findings: list[dict]) -> list[dict]:
+def rule_table(conn: Db, submission_id: str, findings: list[dict]) -> list[dict]:
     """One row per rule: units tested, passed and failed. Rules that report no unit count (level 0, read
     while ingesting the file) show only their findings."""
     rows = rule_results_for(conn, submission_id)
@@ -103,11 +102,11 @@ def completeness(conn, submission_id: str, country: str) -> list[dict]:
     country's published data give them."""
     conn.execute(PUBLISHED_DDL)
     mine = dict(conn.execute(
-        """select indicator_code, list(distinct time_period order by time_period) from marts.fct_observations
-           where submission_id = ? group by all""", [submission_id]).fetchall())
+        """select indicator_code, array_agg(distinct time_period order by time_period) from marts.fct_observations
+           where submission_id = ? group by indicator_code""", [submission_id]).fetchall())
     published = dict(conn.execute(
-        """select indicator_code, list(distinct time_period order by time_period) from published.observations
-           where ref_area = ? group by all""", [country]).fetchall())
+        """select indicator_code, array_agg(distinct time_period order by time_period) from published.observations
+           where ref_area = ? group by indicator_code""", [country]).fetchall())
     out = []
     for code, required in sorted(reporting_obligations(country).items(), key=lambda kv: (not kv[1], kv[0])):
         in_file, in_pub = mine.get(code) or [], published.get(code) or []
@@ -121,16 +120,16 @@ def published_summary(conn, submission_id: str) -> list[dict]:
     """What this submission put into published.observations, per indicator: values, years, suppressed cells."""
     conn.execute(PUBLISHED_DDL)
     rows = conn.execute(
-        """select indicator_code, count(*), list(distinct time_period order by time_period),
-                  count(*) filter (obs_status = 'Q' or obs_conf in ('C', 'D'))
-           from published.observation_history where submission_id = ? group by all order by 1""",
+        """select indicator_code, count(*), array_agg(distinct time_period order by time_period),
+                  count(*) filter (where obs_status = 'Q' or obs_conf in ('C', 'D'))
+           from published.observation_history where submission_id = ? group by indicator_code order by 1""",
         [submission_id],
     ).fetchall()
     return [{"indicator_code": c, "name": indicators().get(c, {}).get("indicator_name", c), "values": n,
              "years": years, "suppressed": s} for c, n, years, s in rows]
 
 
-def gather(conn: duckdb.DuckDBPyConnection, submission_id: str, country: str, findings: list[dict]) -> dict:
+def gather(conn: Db, submission_id: str, country: str, findings: list[dict]) -> dict:
     return {
         "rules": rule_table(conn, submission_id, findings),
         "charts": warned_series(conn, submission_id, country, findings),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, field
 
-import duckdb
 import pandas as pd
 
 from pipelines.ingest.archive import Receipt
@@ -14,6 +13,7 @@ from pipelines.ingest.readers import read_tables
 from pipelines.quality.findings import Finding
 from pipelines.reference import normalise_label
 from pipelines.settings import Paths, country_file, country_folder
+from pipelines.warehouse import Db
 
 # Sheets that explain rather than hold data are skipped without a finding (hidden sheets too, such as the
 # template's code lists). They are still scanned for personal data.
@@ -33,7 +33,7 @@ create table if not exists raw.observations (
     value_column varchar,
     ref_area_raw varchar, time_period_raw varchar, indicator_raw varchar, sex_raw varchar, age_raw varchar,
     offence_raw varchar, value_raw varchar, unit_raw varchar, obs_status_raw varchar, comment_raw varchar,
-    value_num double,
+    value_num double precision,
     value_state varchar not null
 );
 create table if not exists raw.columns (
@@ -104,7 +104,7 @@ def quarantine(paths: Paths, receipt: Receipt) -> None:
     country_file(target / receipt.file_name)   # readable by that country's group only (SECURITY.md)
 
 
-def write_raw(conn: duckdb.DuckDBPyConnection, result: IngestResult) -> None:
+def write_raw(conn: Db, result: IngestResult) -> None:
     """Replace this submission's raw rows in one transaction (re-running it never duplicates rows)."""
     from pipelines.ingest.readers import column_letter
 
@@ -120,9 +120,7 @@ def write_raw(conn: duckdb.DuckDBPyConnection, result: IngestResult) -> None:
             df.insert(0, "submission_id", r.submission_id)
             df["file_row"] = df["file_row"].astype("int64")
             df["value_num"] = pd.to_numeric(df["value_num"], errors="coerce")
-            conn.register("_records", df)
-            conn.execute("insert into raw.observations by name select * from _records")
-            conn.unregister("_records")
+            conn.insert_frame("raw.observations", df)
         for c in result.columns:
             conn.execute(
                 "insert into raw.columns values (?, ?, ?, ?, ?)",

@@ -71,17 +71,16 @@ def write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
     path.write_text(buf.getvalue(), encoding="utf-8", newline="")
 
 
-def write_parquet(conn: duckdb.DuckDBPyConnection, table: pa.Table, path: Path, order_by: list[str]) -> None:
-    """Parquet by DuckDB COPY with fixed options (one thread, ordered rows, zstd) so the bytes are stable."""
-    conn.execute("set threads = 1")
-    conn.register("_export", table)
-    try:
-        conn.execute(
+def write_parquet(table: pa.Table, path: Path, order_by: list[str]) -> None:
+    """Parquet by DuckDB COPY with fixed options (one thread, ordered rows, zstd) so the bytes are stable; an
+    in-memory DuckDB writes it whichever engine holds the warehouse."""
+    with duckdb.connect() as db:
+        db.execute("set threads = 1")
+        db.register("_export", table)
+        db.execute(
             f"copy (select * from _export order by {', '.join(order_by)}) to '{path.as_posix()}' "
             "(format parquet, compression zstd, row_group_size 1000000)"
         )
-    finally:
-        conn.unregister("_export")
 
 
 def sdmx_schema():

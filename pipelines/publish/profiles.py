@@ -16,7 +16,7 @@ import duckdb
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from pipelines.publish.exports import number_text
-from pipelines.publish.publish import fetch_dicts
+from pipelines.warehouse import fetch_dicts
 from pipelines.publish.release import latest
 
 TEMPLATES = Path(__file__).parent / "templates"

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import duckdb
 import pyarrow as pa
 
 from pipelines.faults import fault_point
 from pipelines.publish.disclosure import KEY, control, thresholds
+from pipelines.warehouse import Db, fetch_dicts
 
 COLUMNS = (
     "ref_area", "time_period", "indicator_code", "mnr_domain", "mnr_capability", "sex", "age", "offence",
@@ -27,11 +27,11 @@ create schema if not exists published;
 create table if not exists published.observations (
     ref_area varchar not null, time_period integer not null, indicator_code varchar not null,
     mnr_domain varchar, mnr_capability integer, sex varchar not null, age varchar not null,
-    offence varchar not null, obs_value double, unit_measure varchar, obs_status varchar not null,
+    offence varchar not null, obs_value double precision, unit_measure varchar, obs_status varchar not null,
     obs_conf varchar not null, submission_id varchar not null, source_ref varchar not null, comment varchar
 );
 create table if not exists published.observation_history as
-    select *, null::varchar as published_at, null::varchar as superseded_at
+    select *, cast(null as varchar) as published_at, cast(null as varchar) as superseded_at
     from published.observations where false;
 """
 
@@ -44,11 +44,11 @@ ARROW_SCHEMA = pa.schema([
 ])
 
 
-def match(alias: str, other: str = "i") -> str:
-    return " and ".join(f"{alias}.{c} = {other}.{c}" for c in KEY)
+def match(alias: str, other: str = "i", columns=KEY) -> str:
+    return " and ".join(f"{alias}.{c} = {other}.{c}" for c in columns)
 
 
-def child_person_counts(conn: duckdb.DuckDBPyConnection) -> set[str]:
+def child_person_counts(conn: Db) -> set[str]:
     return {r[0] for r in conn.execute(
         "select indicator_code from reference.indicators where is_child_person_count").fetchall()}
 
@@ -56,12 +56,6 @@ def child_person_counts(conn: duckdb.DuckDBPyConnection) -> set[str]:
 def to_arrow(rows: list[dict]) -> pa.Table:
     """Rows as an Arrow table with the published column types (nulls stay nulls, never NaN)."""
     return pa.Table.from_pylist([{c: r[c] for c in COLUMNS} for r in rows], schema=ARROW_SCHEMA)
-
-
-def fetch_dicts(conn: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[dict]:
-    cur = conn.execute(sql, params or [])
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
 def unsuppressed_sql(area_param: str = "?") -> str:
@@ -92,29 +86,30 @@ def controlled_groups_sql(suppress_max: int) -> str:
                and obs_value between 1 and {int(suppress_max)})"""
 
 
-def control_in_place(conn: duckdb.DuckDBPyConnection, limits) -> int:
+def control_in_place(conn: Db, limits) -> int:
     """Disclosure control of the temp table _unsuppressed, changing only the rows of the groups it can affect."""
-    conn.execute(f"create or replace temp table _groups as {controlled_groups_sql(limits.suppress_max)}")
+    conn.temp_table("_groups", controlled_groups_sql(limits.suppress_max))
     children = child_person_counts(conn)
     n = 0
     # Country by country (no relation spans two countries), so that one country's rows at most are in Python.
     for (area,) in conn.execute("select distinct ref_area from _groups order by 1").fetchall():
-        rows = fetch_dicts(conn, f"select u.* from _unsuppressed u semi join _groups g using ({', '.join(GROUP)}) "
-                                 "where u.ref_area = ? order by all", [area])
+        rows = fetch_dicts(conn, f"""select u.* from _unsuppressed u
+                               where u.ref_area = ? and exists (select 1 from _groups g where {match('u', 'g', GROUP)})
+                               order by {', '.join('u.' + c for c in COLUMNS)}""", [area])
         changed = [r for r, before in zip(control(rows, children, limits), rows)
                    if (r["obs_value"], r["obs_status"], r["obs_conf"])
                    != (before["obs_value"], before["obs_status"], before["obs_conf"])]
         if changed:
-            conn.register("_controlled", to_arrow(changed))
+            conn.temp_table("_controlled", f"select {', '.join(COLUMNS)} from _unsuppressed where false")
+            conn.insert_frame("_controlled", to_arrow(changed))
             conn.execute(f"""update _unsuppressed u
                              set obs_value = c.obs_value, obs_status = c.obs_status, obs_conf = c.obs_conf
                              from _controlled c where c.submission_id = u.submission_id and {match('u', 'c')}""")
-            conn.unregister("_controlled")
         n += len(changed)
     return n
 
 
-def publish(conn: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> dict[str, int]:
+def publish(conn: Db, submission_ids: list[str]) -> dict[str, int]:
     """Publish these accepted submissions, in the order given (oldest first), in one transaction.
 
     Idempotent: a submission already in published.observation_history is not published again (a run that died
@@ -136,11 +131,9 @@ def publish(conn: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> dict[
     limits = thresholds()
     conn.execute("begin transaction")
     try:
-        conn.execute(f"create or replace temp table _arrived as select {cols} from published.observations where false")
+        conn.temp_table("_arrived", f"select {cols} from published.observations where false")
         for sid in submission_ids:
-            conn.execute(
-                f"create or replace temp table _incoming as select {cols} from marts.fct_observations "
-                f"where submission_id = ?", [sid])
+            conn.temp_table("_incoming", f"select {cols} from marts.fct_observations where submission_id = ?", [sid])
             conn.execute(
                 f"""update published.observation_history h set superseded_at = ? from _incoming i
                     where h.superseded_at is null and {match('h')}""",
@@ -155,7 +148,7 @@ def publish(conn: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> dict[
         # Disclosure control over each affected country's whole published table: a new value can make an
         # older one recomputable, so the secondary suppression is redone country by country.
         areas = [r[0] for r in conn.execute("select distinct ref_area from _arrived order by 1").fetchall()]
-        conn.execute(f"create or replace temp table _unsuppressed as {unsuppressed_sql()}", [areas])
+        conn.temp_table("_unsuppressed", unsuppressed_sql(), [areas])
         control_in_place(conn, limits)
         conn.execute("delete from published.observations where ref_area in (select unnest(?::varchar[]))", [areas])
         conn.execute(f"insert into published.observations ({cols}) select {cols} from _unsuppressed")
@@ -178,6 +171,7 @@ def publish(conn: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> dict[
         conn.execute("drop table if exists _arrived")
         conn.execute("drop table if exists _unsuppressed")
         conn.execute("drop table if exists _groups")
+        conn.execute("drop table if exists _controlled")
         conn.execute("commit")
     except Exception:
         conn.execute("rollback")

@@ -30,7 +30,8 @@ import pyarrow as pa
 from pipelines.faults import fault_point
 from pipelines.publish import exports
 from pipelines.publish.disclosure import KEY, control_rates, thresholds
-from pipelines.publish.publish import ARROW_SCHEMA, COLUMNS, fetch_dicts
+from pipelines.publish.publish import ARROW_SCHEMA, COLUMNS
+from pipelines.warehouse import fetch_dicts
 from pipelines.publish.verify import leaks
 
 INDEX = "index.txt"  # releases/index.txt: one line per release, oldest first: "<release_id> <content sha256>"
@@ -171,13 +172,13 @@ def _write_files(conn, folder: Path, obs: list[dict], der: list[dict], cov: list
     exports.write_csv(folder / "capability_coverage.csv", list(COVERAGE_COLUMNS), cov)
     exports.write_csv(folder / "capability_progress.csv", list(PROGRESS_COLUMNS), prog)
     exports.write_sdmx_csv(folder / "observations.sdmx.csv", obs)
-    exports.write_parquet(conn, pa.Table.from_pylist([{c: r[c] for c in COLUMNS} for r in obs], schema=ARROW_SCHEMA),
+    exports.write_parquet(pa.Table.from_pylist([{c: r[c] for c in COLUMNS} for r in obs], schema=ARROW_SCHEMA),
                           folder / "observations.parquet", list(KEY))
     codelists = dict(CODELISTS)
     codelists["cl_derived_indicator"] = (DERIVED_CODELIST if _table_exists(conn, "marts", "fct_derived_indicators")
                                          else "select '' as code, '' as label where false")
     for name, sql in sorted(codelists.items()):
-        rows = fetch_dicts(conn, f"select * from ({sql}) order by code")
+        rows = fetch_dicts(conn, f"select * from ({sql}) c order by code")
         exports.write_csv(folder / "codelists" / f"{name}.csv", ["code", "label"], rows)
         resources.append(exports.csv_resource(name, f"codelists/{name}.csv", _fields(["code", "label"]), ["code"]))
     (folder / "datapackage.json").write_text(exports.datapackage(resources), encoding="utf-8")
@@ -276,7 +277,7 @@ def _read_only(folder: Path) -> None:
             f.chmod(0o444)
 
 
-def cut(conn: duckdb.DuckDBPyConnection, releases: Path, tag: str | None = None,
+def cut(conn, releases: Path, tag: str | None = None,
         today: str | None = None) -> Release:
     """Cut a release from the warehouse (read-only use of `conn`). Refuses (ReleaseRefused) if the verifier
     finds a recomputable suppressed value. Returns the existing release when nothing changed since the latest

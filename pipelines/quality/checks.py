@@ -19,11 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
-
 from pipelines.publish.publish import DDL as PUBLISHED_DDL
 from pipelines.quality.findings import Finding
 from pipelines.quality.store import RuleResult
+from pipelines.warehouse import Db
 
 
 @dataclass(frozen=True)
@@ -43,12 +42,12 @@ def obs_key(alias: str) -> str:
     return " || '|' || ".join(f"{alias}.{c}" for c in ("indicator_code", "time_period", "sex", "age", "offence"))
 
 
-PREPARE = f"""
-create or replace temp macro num(x) as printf('%.15g', x::double);
-create or replace temp table _run as
-    select submission_id, any_value(country) as country from intermediate.int_observations_mapped
-    where submission_id in (select unnest($ids::varchar[])) group by submission_id;
-create or replace temp table _sub as
+# The temporary tables, in order: (name, query). `?` is the list of the run's submission ids.
+PREPARE = [
+    ("_run", """
+    select submission_id, min(country) as country from intermediate.int_observations_mapped
+    where submission_id in (select unnest(?::varchar[])) group by submission_id"""),
+    ("_sub", f"""
     select f.*, {obs_key('f')} as obs_key, i.indicator_type, i.unit_measure as catalogue_unit,
            i.yoy_tolerance_pct, coalesce(i.is_child_person_count, false) as is_child_person_count
     from marts.fct_observations f
@@ -57,14 +56,14 @@ create or replace temp table _sub as
     -- A value outside the catalogue's bounds is already a level-1 error; it is left out of the later levels
     -- rather than reported again as an inconsistency or a jump.
     where f.obs_value is null or ((i.min_value is null or f.obs_value >= i.min_value)
-                                  and (i.max_value is null or f.obs_value <= i.max_value));
-create or replace temp table _pub as
+                                  and (i.max_value is null or f.obs_value <= i.max_value))"""),
+    ("_pub", f"""
     select p.ref_area, p.time_period, p.indicator_code, p.sex, p.age, p.offence, p.submission_id, p.comment,
            coalesce(m.obs_value, p.obs_value) as obs_value, {obs_key('p')} as obs_key
     from published.observations p
     left join marts.fct_observations m using (submission_id, {KEY})
-    where p.ref_area in (select country from _run);
-create or replace temp table _series as
+    where p.ref_area in (select country from _run)"""),
+    ("_series", """
     select s.submission_id, s.ref_area, s.time_period, s.indicator_code, s.sex, s.age, s.offence, s.obs_value,
            s.source_ref, 'submission' as origin, s.obs_key
     from _sub s
@@ -73,15 +72,15 @@ create or replace temp table _series as
            null as source_ref, 'published' as origin, p.obs_key
     from _run r join _pub p on p.ref_area = r.country
     where p.submission_id <> r.submission_id
-      and not exists (select 1 from _sub s where s.submission_id = r.submission_id and s.obs_key = p.obs_key);
-"""
+      and not exists (select 1 from _sub s where s.submission_id = r.submission_id and s.obs_key = p.obs_key)"""),
+]
 
 
-def prepare(conn: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> None:
+def prepare(conn: Db, submission_ids: list[str]) -> None:
     conn.execute(PUBLISHED_DDL)
-    for stmt in PREPARE.split(";\n"):
-        if stmt.strip():
-            conn.execute(stmt, {"ids": submission_ids} if "$ids" in stmt else None)
+    conn.ensure_num()
+    for name, sql in PREPARE:
+        conn.temp_table(name, sql, [submission_ids] if "?" in sql else None)
 
 
 def _fmt(v) -> str | None:
@@ -93,7 +92,7 @@ def _fmt(v) -> str | None:
 
 
 def run_checks(
-    conn: duckdb.DuckDBPyConnection, checks: list[SqlCheck], submission_ids: list[str]
+    conn: Db, checks: list[SqlCheck], submission_ids: list[str]
 ) -> tuple[list[tuple[str, str, Finding]], list[RuleResult]]:
     """Run these checks on the run's submissions (prepare() first); findings and per-rule statistics."""
     rows: list[tuple[str, str, Finding]] = []
@@ -103,7 +102,7 @@ def run_checks(
     countries = dict(conn.execute("select submission_id, country from _run").fetchall())
     for check in checks:
         # Units tested are counted in DuckDB; only the failed ones come to Python (a run can test millions).
-        conn.execute(f"create or replace temp table _units as {check.sql}")
+        conn.temp_table("_units", check.sql)
         stats: dict[str, list[int]] = {sid: [0, 0] for sid in countries}
         for sid, n, n_failed in conn.execute(
                 "select submission_id, count(*), count(*) filter (where failed) from _units group by 1").fetchall():

@@ -29,7 +29,7 @@ SEX_SUM = SqlCheck(
            abs(t.obs_value - (f.obs_value + m.obs_value + coalesce(u.obs_value, 0))) > 1e-9 as failed,
            t.obs_value as value,
            'F + M' || case when u.obs_value is not null then ' + _U' else '' end || ' = '
-               || num(f.obs_value + m.obs_value + coalesce(u.obs_value, 0)) as expected,
+               || quality.num(f.obs_value + m.obs_value + coalesce(u.obs_value, 0)) as expected,
            'The total for both sexes (sex _T) is not the sum of the values for females (F), males (M) and unknown '
            || 'sex (_U) of the same year and breakdown. Correct the total or the parts; if some persons are of '
            || 'unknown sex, add a row with sex _U for them.' as message
@@ -60,7 +60,7 @@ AGE_SUM = SqlCheck(
         select submission_id, indicator_code, time_period, sex, offence, min(age_lower) as lo, max(age_upper) as hi,
                sum(age_upper - age_lower + 1) as width, count(*) as n, count(obs_value) as n_values,
                sum(obs_value) as parts_sum, string_agg(age, ' + ' order by age_lower) as bands
-        from parts group by all
+        from parts group by submission_id, indicator_code, time_period, sex, offence
     ),
     overlapping as (
         select distinct a.submission_id, a.indicator_code, a.time_period, a.sex, a.offence
@@ -68,16 +68,18 @@ AGE_SUM = SqlCheck(
         where a.age < b.age and a.age_lower <= b.age_upper and b.age_lower <= a.age_upper
     ),
     totals as (
-        select * from _sub where age in ('Y0T17', '_T') and obs_value is not null
-        qualify row_number() over (partition by submission_id, indicator_code, time_period, sex, offence
-                                   order by case age when 'Y0T17' then 0 else 1 end) = 1
+        select * from (
+            select *, row_number() over (partition by submission_id, indicator_code, time_period, sex, offence
+                                         order by case age when 'Y0T17' then 0 else 1 end) as _n
+            from _sub where age in ('Y0T17', '_T') and obs_value is not null) ranked
+        where _n = 1
     )
     select t.submission_id, t.source_ref, t.indicator_code, t.time_period, t.obs_key,
            abs(t.obs_value - (g.parts_sum + coalesce(u.obs_value, 0) + coalesce(a.obs_value, 0))) > 1e-9 as failed,
            t.obs_value as value,
            g.bands || case when u.obs_value is not null then ' + _U' else '' end
                || case when a.obs_value is not null then ' + Y_GE18' else '' end
-               || ' = ' || num(g.parts_sum + coalesce(u.obs_value, 0) + coalesce(a.obs_value, 0)) as expected,
+               || ' = ' || quality.num(g.parts_sum + coalesce(u.obs_value, 0) + coalesce(a.obs_value, 0)) as expected,
            'The total for all ages (age ' || t.age || ') is not the sum of the age bands given for the same year '
            || 'and breakdown. Correct the total or the bands; persons of unknown age go in a row with age _U.'
                as message
@@ -109,8 +111,8 @@ def _le(rel: dict) -> SqlCheck:
                case when l.origin = 'submission' then l.obs_key else r.obs_key end as obs_key,
                l.obs_value > r.obs_value as failed,
                case when l.origin = 'submission' then l.obs_value else r.obs_value end as value,
-               case when l.origin = 'submission' then 'at most ' || num(r.obs_value) || ' ({rhs})'
-                    else 'at least ' || num(l.obs_value) || ' ({lhs})' end as expected,
+               case when l.origin = 'submission' then 'at most ' || quality.num(r.obs_value) || ' ({rhs})'
+                    else 'at least ' || quality.num(l.obs_value) || ' ({lhs})' end as expected,
                {_sql_text(rel["message"])} as message
         from _series l
         join _series r on r.submission_id = l.submission_id and r.time_period = l.time_period
@@ -130,10 +132,13 @@ def _requires(rel: dict) -> SqlCheck:
         description=f"{dep} above 0 comes with {flag} = 1 for the same year.",
         sql=f"""
         with dep as (
-            select * from _series where indicator_code = '{dep}' and origin = 'submission' and obs_value > 0
-            qualify row_number() over (
-                partition by submission_id, time_period
-                order by (sex in ('_T', '_Z') and age in ('_T', '_Z') and offence in ('_T', '_Z')) desc, source_ref) = 1
+            select * from (
+                select *, row_number() over (
+                    partition by submission_id, time_period
+                    order by (sex in ('_T', '_Z') and age in ('_T', '_Z') and offence in ('_T', '_Z')) desc,
+                             source_ref) as _n
+                from _series where indicator_code = '{dep}' and origin = 'submission' and obs_value > 0) ranked
+            where _n = 1
         )
         select d.submission_id, d.source_ref, d.indicator_code, d.time_period, d.obs_key,
                coalesce(f.obs_value, -1) <> 1 as failed, d.obs_value as value,

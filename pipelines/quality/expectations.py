@@ -134,7 +134,7 @@ def _literal(value) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def expectation_sql(e: dict) -> str:
+def expectation_sql(e: dict, kind: str = "duckdb") -> str:
     """The rows an expectation finds unexpected, as a SQL condition (nulls are not evaluated, as in GX)."""
     kw = e["kwargs"]
     col = kw["column"]
@@ -154,8 +154,9 @@ def expectation_sql(e: dict) -> str:
     elif e["type"] == "expect_column_values_to_be_in_set":
         conds.append(f"{col} not in ({', '.join(_literal(v) for v in kw['value_set'])})")
     elif e["type"] == "expect_column_values_to_match_regex":
-        # GX (pandas) searches the regex in the text, as regexp_matches does.
-        conds.append(f"not regexp_matches({col}::varchar, {_literal(kw['regex'])})")
+        # GX (pandas) searches the regex in the text, as DuckDB's regexp_matches and Postgres's ~ do.
+        search = "regexp_matches({}, {})" if kind == "duckdb" else "({} ~ {})"
+        conds.append("not " + search.format(f"cast({col} as varchar)", _literal(kw["regex"])))
     else:
         raise ValueError(f"{e['type']} has no SQL translation")
     return " and ".join(conds)
@@ -167,12 +168,12 @@ def _run_rows(ids_param: str = "?") -> str:
 
 def sql_failures(conn, ids: list[str], suite: dict) -> list[dict]:
     """validate()'s failures, computed in DuckDB over the run's rows."""
-    conn.execute(f"create or replace temp table _expect_rows as {_run_rows()}", [ids])
+    conn.temp_table("_expect_rows", _run_rows(), [ids])
     failures: list[dict] = []
     for e in suite["expectations"]:
         col = e["kwargs"]["column"]
         for sid, ref, value in conn.execute(
-                f"select submission_id, source_ref, {col} from _expect_rows where {expectation_sql(e)} "
+                f"select submission_id, source_ref, {col} from _expect_rows where {expectation_sql(e, conn.kind)} "
                 "order by submission_id, source_ref").fetchall():
             failures.append({**e.get("meta", {}), "submission_id": sid, "source_ref": ref, "column": col,
                              "value": value})
@@ -189,7 +190,7 @@ def sql_units_tested(conn, ids: list[str], suite: dict) -> dict[tuple[str, str],
         if "row_condition" in kw:
             where += f" and indicator_code = {_literal(meta['indicator_code'])}"
         desc = _RULE_DESCRIPTIONS.get(meta["rule_id"], f"Every {kw['column']} code is in its code list.")
-        for sid, n in conn.execute(f"select submission_id, count(*) from ({_run_rows()}) where {where} "
+        for sid, n in conn.execute(f"select submission_id, count(*) from ({_run_rows()}) r where {where} "
                                    "group by 1 order by 1", [ids]).fetchall():
             before = out.get((sid, meta["rule_id"]), (0, desc))[0]
             out[(sid, meta["rule_id"])] = (before + int(n), desc)
@@ -199,12 +200,12 @@ def sql_units_tested(conn, ids: list[str], suite: dict) -> dict[tuple[str, str],
 def sample(conn, ids: list[str], per_indicator: int = SAMPLE_PER_INDICATOR) -> pd.DataFrame:
     """A deterministic stratified sample of the run's rows: at most per_indicator rows of each indicator, chosen
     by a hash of the row's lineage (the same rows on every run of the same data)."""
-    return conn.execute(f"""
-        select * exclude (_n) from (
+    return conn.frame(f"""
+        select * from (
             select *, row_number() over (partition by indicator_code
                                          order by md5(submission_id || '|' || source_ref), source_ref) as _n
-            from ({_run_rows()}))
-        where _n <= {int(per_indicator)} order by indicator_code, _n""", [ids]).df()
+            from ({_run_rows()}) r) ranked
+        where _n <= {int(per_indicator)} order by indicator_code, _n""", [ids]).drop(columns="_n")
 
 
 def evaluate(conn, ids: list[str], suite: dict | None = None, full_max_rows: int | None = None,
@@ -216,9 +217,9 @@ def evaluate(conn, ids: list[str], suite: dict | None = None, full_max_rows: int
     stratified sample (its failures, a subset of the SQL ones, are merged in so nothing it finds is lost)."""
     suite = suite or load_suite()
     limit = full_max_rows if full_max_rows is not None else int(os.environ.get("MNR_GX_FULL_MAX_ROWS", FULL_GX_MAX_ROWS))
-    n = conn.execute(f"select count(*) from ({_run_rows()})", [ids]).fetchone()[0] if ids else 0
+    n = conn.execute(f"select count(*) from ({_run_rows()}) r", [ids]).fetchone()[0] if ids else 0
     if n <= limit:
-        df = conn.execute(_run_rows(), [ids]).df() if ids else None
+        df = conn.frame(_run_rows(), [ids]) if ids else None
         failures = validate(df, suite) if df is not None else []
         units = units_tested(df, suite) if df is not None else {}
         return failures, units, {"mode": "great_expectations_full", "rows": n, "gx_rows": n}

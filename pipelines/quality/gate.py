@@ -13,19 +13,18 @@ its verdict from all its findings (findings.verdict: the contract rule).
 
 from __future__ import annotations
 
-import duckdb
-
 from pipelines.quality.checks import prepare, run_checks
 from pipelines.quality.consistency import consistency_checks
 from pipelines.quality.findings import counts, verdict
 from pipelines.quality.history import external_checks, history_checks
 from pipelines.quality.rules import run_rules
 from pipelines.quality.store import acknowledge, findings_for, record_verdict, replace_findings
+from pipelines.warehouse import Db
 
 STAGES = ("ingest", "expectations", "rules", "consistency", "history", "external")
 
 
-def run_stages(conn: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> None:
+def run_stages(conn: Db, submission_ids: list[str]) -> None:
     """Levels 1 (rules) to 4 for these submissions, and the acknowledgements."""
     rows, results = run_rules(conn, submission_ids)
     replace_findings(conn, "rules", submission_ids, rows, results)
@@ -37,7 +36,7 @@ def run_stages(conn: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> No
     acknowledge(conn, submission_ids)
 
 
-def decide(conn: duckdb.DuckDBPyConnection, submissions: list[tuple[str, str]]) -> list[dict]:
+def decide(conn: Db, submissions: list[tuple[str, str]]) -> list[dict]:
     """Run the stages and record a verdict per (submission_id, country); one summary row each."""
     run_stages(conn, [sid for sid, _ in submissions])
     table = []

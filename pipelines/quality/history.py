@@ -41,9 +41,9 @@ YOY_CHANGE = SqlCheck(
            abs(cur - prev) / prev * 100 > tol
                and not (indicator_type = 'count' and abs(cur - prev) < {MIN_COUNT_CHANGE}) as failed,
            case when current_is_new then cur else prev end as value,
-           'within ±' || num(tol) || '% of ' || case when current_is_new then num(prev) || ' (' || (time_period - 1)
-                                                     else num(cur) || ' (' || time_period end || ')' as expected,
-           'The value changes by more than the ' || num(tol) || '% this indicator normally allows from one year to '
+           'within ±' || quality.num(tol) || '% of ' || case when current_is_new then quality.num(prev) || ' (' || (time_period - 1)
+                                                     else quality.num(cur) || ' (' || time_period end || ')' as expected,
+           'The value changes by more than the ' || quality.num(tol) || '% this indicator normally allows from one year to '
            || 'the next (' || (time_period - 1) || ' to ' || time_period || '). Check the figure; if it is right, '
            || 'explain the change in the comment column of this row when you next submit it, and the warning '
            || 'will show as acknowledged.' as message
@@ -51,15 +51,20 @@ YOY_CHANGE = SqlCheck(
     """,
 )
 
+# Years a series can span (the rules refuse years before 1990 or after this year): a fixed range joined to each
+# series, which both engines accept, rather than a set-returning function per row.
+YEARS = (1900, 2200)
+
 SERIES_HOLE = SqlCheck(
     rule_id="SERIES_HOLE", level=3, severity="warning",
     description="Each series has a value for every year between its first and last year.",
-    sql="""
+    sql=f"""
     with spans as (
         select submission_id, indicator_code, sex, age, offence, min(time_period) as first, max(time_period) as last
-        from _series group by all having bool_or(origin = 'submission')
+        from _series group by submission_id, indicator_code, sex, age, offence having bool_or(origin = 'submission')
     ),
-    years as (select *, unnest(range(first, last + 1)) as year from spans)
+    years as (select s.*, g.year from spans s
+              join generate_series({YEARS[0]}, {YEARS[1]}) as g(year) on g.year between s.first and s.last)
     select y.submission_id, null::varchar as source_ref, y.indicator_code, y.year::integer as time_period,
            y.indicator_code || '|' || y.year || '|' || y.sex || '|' || y.age || '|' || y.offence as obs_key,
            not exists (select 1 from _series s where s.submission_id = y.submission_id
@@ -69,7 +74,7 @@ SERIES_HOLE = SqlCheck(
            and not exists (select 1 from intermediate.int_observations_mapped m where m.submission_id = y.submission_id
                            and m.indicator_code = y.indicator_code and m.time_period = y.year and m.sex = y.sex
                            and m.age = y.age and m.offence = y.offence) as failed,
-           null::double as value, 'a value for every year ' || y.first || '–' || y.last as expected,
+           cast(null as double precision) as value, 'a value for every year ' || y.first || '–' || y.last as expected,
            'There is no value for ' || y.year || ' in the series ' || y.indicator_code
            || ' (sex ' || y.sex || ', age ' || y.age || ', offence ' || y.offence || '), which has values from '
            || y.first || ' to ' || y.last || ' in this file and your published data. Add the year; if no figure '
@@ -84,7 +89,7 @@ REVISED_VALUE = SqlCheck(
     sql="""
     select s.submission_id, s.source_ref, s.indicator_code, s.time_period, s.obs_key,
            abs(s.obs_value - p.obs_value) > 1e-9 as failed, s.obs_value as value,
-           num(p.obs_value) || ' (published from ' || p.submission_id || ')' as expected,
+           quality.num(p.obs_value) || ' (published from ' || p.submission_id || ')' as expected,
            'This value revises one already published for the same indicator, year and breakdown. If it is a '
            || 'correction, say why in the comment column of this row; the new value replaces the published one '
            || 'and the earlier value stays in the history and in earlier releases.' as message
@@ -99,16 +104,17 @@ FAR_FROM_PUBLISHED = SqlCheck(
                 f"the same series (at least {FAR_MIN_YEARS} other years).",
     sql=f"""
     with hist as (
-        select s.submission_id, s.obs_key, median(p.obs_value) as med, count(*) as n
+        select s.submission_id, s.obs_key, percentile_cont(0.5) within group (order by p.obs_value) as med,
+               count(*) as n
         from _sub s join _pub p on p.ref_area = s.ref_area and p.indicator_code = s.indicator_code
             and p.sex = s.sex and p.age = s.age and p.offence = s.offence and p.time_period <> s.time_period
-        where p.obs_value is not null group by all
+        where p.obs_value is not null group by s.submission_id, s.obs_key
     )
     select s.submission_id, s.source_ref, s.indicator_code, s.time_period, s.obs_key,
            h.med > 0 and (s.obs_value > {FAR_FACTOR} * h.med or s.obs_value < h.med / {FAR_FACTOR})
                and not (s.indicator_type = 'count' and abs(s.obs_value - h.med) < {MIN_COUNT_CHANGE}) as failed,
            s.obs_value as value,
-           'near ' || num(h.med) || ' (median of ' || h.n || ' published years)' as expected,
+           'near ' || quality.num(h.med) || ' (median of ' || h.n || ' published years)' as expected,
            'This value is far from the values your country published for other years of the same series. '
            || 'Please check it; nothing needs to change if it is right.' as message
     from _sub s join hist h using (submission_id, obs_key)
@@ -123,7 +129,7 @@ _POP = """
     with own as (
         select submission_id, time_period, max(obs_value) as pop from _series
         where indicator_code = 'CTX_CHILD_POP' and obs_value > 0 and sex in ('_T', '_Z') and age in ('_T', 'Y0T17')
-        group by all
+        group by submission_id, time_period
     ),
     ref as (
         select r.submission_id, c.time_period, c.obs_value as pop
@@ -144,7 +150,7 @@ RATE_IMPLAUSIBLE = SqlCheck(
     select s.submission_id, s.source_ref, s.indicator_code, s.time_period, s.obs_key,
            s.obs_value > 100000 or (s.obs_value > 0 and s.obs_value * p.pop / 100000 < 1) as failed,
            s.obs_value as value,
-           'between ' || num(100000 / p.pop) || ' and 100000 for a child population of ' || num(p.pop) as expected,
+           'between ' || quality.num(100000 / p.pop) || ' and 100000 for a child population of ' || quality.num(p.pop) as expected,
            'This rate per 100,000 children is not possible with the child population of the same year '
            || '(your CTX_CHILD_POP, or the reference estimate where you give none): it means more children than live in the country, or less than one person. Check that '
            || 'the value is a rate per 100,000 children and not a count or a percentage.' as message
@@ -160,7 +166,7 @@ CHILD_COUNT_ABOVE_POPULATION = SqlCheck(
     sql=f"""
     with pop as ({_POP})
     select s.submission_id, s.source_ref, s.indicator_code, s.time_period, s.obs_key,
-           s.obs_value > p.pop as failed, s.obs_value as value, 'at most ' || num(p.pop) as expected,
+           s.obs_value > p.pop as failed, s.obs_value as value, 'at most ' || quality.num(p.pop) as expected,
            'This count of children is larger than the child population of the same year (your CTX_CHILD_POP, '
            || 'or the reference estimate where you give none). '
            || 'Check the figure and its unit (a count of children, not of reports or contacts).' as message

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import duckdb
 from pipelines.quality.findings import Finding
 from pipelines.quality.store import RuleResult
 from pipelines.reference import closest_labels, indicators, read_seed
+from pipelines.warehouse import Db
 
 FIRST_YEAR = 1990
 
@@ -107,7 +107,7 @@ RULES: list[Rule] = [
         Rule(
             rule_id=f"BREAKDOWN_NOT_ALLOWED_{field.upper()}", severity="error", field=field,
             where=f"m.indicator_code is not null and m.{field} is not null and m.{field} not in ('_T', '_Z') "
-                  f"and not contains(coalesce(m.disaggregations, ''), '{token}')",
+                  f"and position('{token}' in coalesce(m.disaggregations, '')) = 0",
             value=f"m.{field}_raw",
             message=f"This indicator is not broken down by {field}: '{{value}}' cannot be used. Give the total only "
                     f"(leave the {field} column empty).",
@@ -119,7 +119,7 @@ RULES: list[Rule] = [
 
 
 def run_rules(
-    conn: duckdb.DuckDBPyConnection, submission_ids: list[str]
+    conn: Db, submission_ids: list[str]
 ) -> tuple[list[tuple[str, str, Finding]], list[RuleResult]]:
     """Every level-1 finding for these submissions, as (submission_id, country, finding), and how many units
     (cells, keys, indicators) each rule tested and failed per submission."""
@@ -129,7 +129,8 @@ def run_rules(
     out: list[tuple[str, str, Finding]] = []
     cells = dict(conn.execute(
         """select submission_id, count(*) from intermediate.int_observations_mapped
-           where submission_id in (select unnest(?::varchar[])) group by all""", [submission_ids]).fetchall())
+           where submission_id in (select unnest(?::varchar[])) group by submission_id""",
+        [submission_ids]).fetchall())
     results: list[RuleResult] = []
     for rule in RULES:
         before = len(out)
@@ -243,10 +244,11 @@ def _completeness(conn, submission_ids):
     core = sorted(c for c, i in indicators().items()
                   if i.get("is_extension") != "true" and i.get("is_restricted") != "true")
     have = conn.execute(
-        """select submission_id, any_value(country), list(distinct indicator_code) filter (indicator_code is not null),
-                  list(distinct time_period) filter (time_period is not null and indicator_code is not null)
+        """select submission_id, min(country),
+                  array_agg(distinct indicator_code) filter (where indicator_code is not null),
+                  array_agg(distinct time_period) filter (where time_period is not null and indicator_code is not null)
            from intermediate.int_observations_mapped
-           where submission_id in (select unnest(?::varchar[])) group by all""",
+           where submission_id in (select unnest(?::varchar[])) group by submission_id""",
         [submission_ids],
     ).fetchall()
     pairs = conn.execute(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-import duckdb
 import pandas as pd
 
 from pipelines.quality.findings import STORED_FIELDS, Finding
+from pipelines.warehouse import Db
 
 DDL = """
 create schema if not exists quality;
@@ -45,12 +45,12 @@ class RuleResult:
     failed: int
 
 
-def ensure(conn: duckdb.DuckDBPyConnection) -> None:
+def ensure(conn: Db) -> None:
     conn.execute(DDL)
 
 
 def replace_findings(
-    conn: duckdb.DuckDBPyConnection, stage: str, submission_ids: list[str], rows: list[tuple[str, str, Finding]],
+    conn: Db, stage: str, submission_ids: list[str], rows: list[tuple[str, str, Finding]],
     results: list[RuleResult] | None = None,
 ) -> None:
     """Replace one stage's findings (rows: submission_id, country, finding) and rule statistics for these
@@ -81,12 +81,10 @@ def replace_findings(
     for c in ("value", "expected", "column", "sheet", "indicator_code", "acknowledgement", "obs_key", "source_ref"):
         df[c] = df[c].astype("object").where(df[c].notna(), None)
         df[c] = df[c].map(lambda v: None if v is None else str(v))
-    conn.register("_findings", df)
-    conn.execute("insert into quality.findings by name select * from _findings")
-    conn.unregister("_findings")
+    conn.insert_frame("quality.findings", df)
 
 
-def acknowledge(conn: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> int:
+def acknowledge(conn: Db, submission_ids: list[str]) -> int:
     """Mark as acknowledged every warning that points at a cell whose row carries the country's comment.
 
     A country explains a warned value by resubmitting it with a comment (UN-CTS practice: explain large
@@ -108,7 +106,7 @@ def acknowledge(conn: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> i
     ).fetchone()[0]
 
 
-def findings_for(conn: duckdb.DuckDBPyConnection, submission_id: str) -> list[dict]:
+def findings_for(conn: Db, submission_id: str) -> list[dict]:
     ensure(conn)
     cur = conn.execute(
         f"""select {', '.join('"' + f + '"' for f in STORED_FIELDS)} from quality.findings
@@ -121,11 +119,12 @@ def findings_for(conn: duckdb.DuckDBPyConnection, submission_id: str) -> list[di
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
-def rule_results_for(conn: duckdb.DuckDBPyConnection, submission_id: str) -> list[dict]:
+def rule_results_for(conn: Db, submission_id: str) -> list[dict]:
     ensure(conn)
     cur = conn.execute(
         """select rule_id, level, severity, description, sum(units)::integer as units, sum(failed)::integer as failed
-           from quality.rule_results where submission_id = ? group by all order by level, rule_id""",
+           from quality.rule_results where submission_id = ?
+           group by rule_id, level, severity, description order by level, rule_id""",
         [submission_id],
     )
     cols = [d[0] for d in cur.description]

@@ -1,11 +1,15 @@
-"""The shared deployment on Postgres: the same dbt project on both adapters gives the same marts, and the Dagster
-instance keeps its runs in Postgres when MNR_DAGSTER_PG_URL is set.
+"""The shared deployment on Postgres: every sample through the whole pipeline (landing, dbt, the quality gate,
+publication, feedback, a release) with the warehouse and the Dagster instance on a real Postgres server, and the
+same samples through the embedded DuckDB warehouse: the published values, verdicts, findings, marts and release
+files must be the same.
 
 Needs a Postgres server: MNR_PG_HOST, MNR_PG_PORT, MNR_PG_USER, MNR_PG_PASSWORD, MNR_PG_DATABASE (.ci/run starts
 one with .ci/postgres.sh). The tests work in a database of their own, created and dropped here, so they never
 touch the data of the database they are pointed at; the role needs CREATEDB.
 """
 
+import contextlib
+import io
 import json
 import os
 import re
@@ -18,7 +22,7 @@ import duckdb
 import psycopg
 import pytest
 
-from conftest import SAMPLES
+from conftest import SAMPLES, warm_copy
 from pipelines.reference import alias_rows, normalise_label, read_seed
 from pipelines.settings import DBT_PROJECT_DIR, bin_dir
 
@@ -30,9 +34,9 @@ pytestmark = pytest.mark.skipif(
 
 MARTS = ["fct_observations", "fct_current_observations", "fct_derived_indicators", "fct_capability_coverage",
          "fct_capability_progress"]
-# DuckDB column types as Postgres spells them; anything else is carried as text.
-PG_TYPES = {"VARCHAR": "varchar", "INTEGER": "integer", "BIGINT": "bigint", "DOUBLE": "double precision",
-            "BOOLEAN": "boolean", "DATE": "date", "TIMESTAMP": "timestamp", "TIMESTAMP WITH TIME ZONE": "timestamptz"}
+RELEASE_FILES = ["observations.csv", "observations.sdmx.csv", "derived_indicators.csv", "capability_coverage.csv",
+                 "capability_progress.csv", "datapackage.json", "codelists/cl_indicator.csv"]
+ENV = ("MNR_HOME", "MNR_DAGSTER_PG_URL", "DAGSTER_HOME", "MNR_DUCKDB_PATH", "MNR_DBT_TARGET", "MNR_PG_DATABASE")
 
 
 def connect(database: str | None = None):
@@ -60,34 +64,141 @@ def pg_url(database: str) -> str:
             f"@{os.environ['MNR_PG_HOST']}:{os.environ.get('MNR_PG_PORT', '5432')}/{database}")
 
 
-@pytest.fixture(scope="module")
-def processed(tmp_path_factory, pg_database):
-    """Every sample through the real pipeline on DuckDB, with the Dagster instance's storage on Postgres; then the
-    release marts built on DuckDB. Returns the MNR_HOME."""
-    home = tmp_path_factory.mktemp("pg_home")
-    saved = {k: os.environ.get(k) for k in ("MNR_HOME", "MNR_DAGSTER_PG_URL", "DAGSTER_HOME", "MNR_DUCKDB_PATH")}
-    os.environ["MNR_HOME"] = str(home)
-    os.environ["MNR_DAGSTER_PG_URL"] = pg_url(pg_database)
+@contextlib.contextmanager
+def environment(**values: str):
+    saved = {k: os.environ.get(k) for k in ENV}
+    for k in ENV:
+        if k != "MNR_PG_DATABASE":   # the server's own database stays unless a test names another
+            os.environ.pop(k, None)
+    os.environ.update(values)
     try:
-        from pipelines.cli import run_pipeline
-        from pipelines.ingest.archive import submit
-        from pipelines.settings import prepare_environment
-
-        p = prepare_environment()
-        for f in sorted(SAMPLES.iterdir()):
-            if f.is_file() and f.name[:3].isupper() and f.name[3] == "_":
-                submit(p, f, f.name[:3])
-        rows = run_pipeline()
-        assert rows, "the pipeline processed nothing"
-        dbt(["build", "--select", "tag:release"], {"MNR_DBT_TARGET": "duckdb", "MNR_DUCKDB_PATH": str(p.warehouse)},
-            tmp_path_factory.mktemp("dbt_duckdb"))
-        yield home
+        yield
     finally:
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def every_sample_and_a_release() -> tuple[Path, str]:
+    """Submit every sample, run the pipeline and cut a release in the current environment; (home, release id)."""
+    from pipelines.cli import main, run_pipeline
+    from pipelines.ingest.archive import submit
+    from pipelines.settings import prepare_environment
+
+    p = prepare_environment()
+    for f in sorted(SAMPLES.iterdir()):
+        if f.is_file() and f.name[:3].isupper() and f.name[3] == "_":
+            submit(p, f, f.name[:3])
+    assert run_pipeline(), "the pipeline processed nothing"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["release", "--tag", "parity"]) == 0
+    release_id = out.getvalue().strip().splitlines()[-1].split(" ", 1)[0]
+    return p.home, release_id
+
+
+def shared_deployment(home: Path, database: str):
+    """The environment of every process of a shared deployment (docs/deployment.md) on this database."""
+    return environment(MNR_HOME=str(home), MNR_DBT_TARGET="postgres", MNR_PG_DATABASE=database,
+                       MNR_DAGSTER_PG_URL=pg_url(database))
+
+
+@pytest.fixture(scope="module")
+def on_duckdb(reference_home, tmp_path_factory):
+    with environment(MNR_HOME=str(warm_copy(reference_home, tmp_path_factory.mktemp("duckdb_home")))):
+        return every_sample_and_a_release()
+
+
+@pytest.fixture(scope="module")
+def on_postgres(pg_database, tmp_path_factory):
+    """The shared deployment: warehouse (dbt and the Python layers) and Dagster instance both in Postgres, starting
+    from an empty database (the reference data are loaded by the run)."""
+    with shared_deployment(tmp_path_factory.mktemp("postgres_home"), pg_database):
+        return every_sample_and_a_release()
+
+
+def sorted_rows(fetched) -> list[tuple]:
+    return sorted((tuple(r) for r in fetched), key=lambda row: [(v is None, v if v is not None else 0) for v in row])
+
+
+def both(on_duckdb, pg_database, sql: str) -> tuple[list, list]:
+    """The same query on the DuckDB warehouse and on Postgres: (duckdb rows, postgres rows), sorted."""
+    with duckdb.connect(str(on_duckdb[0] / "warehouse.duckdb"), read_only=True) as duck:
+        duck_rows = sorted_rows(duck.execute(sql).fetchall())
+    with connect(pg_database) as pg:
+        pg_rows = sorted_rows(pg.execute(sql).fetchall())
+    return duck_rows, pg_rows
+
+
+def test_published_values_are_the_same_on_postgres_and_duckdb(on_duckdb, on_postgres, pg_database):
+    duck, pg = both(on_duckdb, pg_database, "select * from published.observations")
+    assert len(duck) >= 50
+    assert pg == duck
+    duck, pg = both(on_duckdb, pg_database, "select ref_area, time_period, indicator_code, sex, age, offence, "
+                    "obs_value, obs_status, obs_conf, submission_id, published_at is not null, "
+                    "superseded_at is not null from published.observation_history")
+    assert pg == duck and len(pg) >= 50
+
+
+def test_verdicts_and_findings_are_the_same_on_postgres_and_duckdb(on_duckdb, on_postgres, pg_database):
+    duck, pg = both(on_duckdb, pg_database,
+                    "select submission_id, country, verdict, errors, warnings, infos from quality.verdicts")
+    assert pg == duck
+    assert {r[2] for r in pg} == {"accepted", "accepted_with_warnings", "rejected"}
+    duck, pg = both(on_duckdb, pg_database, """
+        select submission_id, stage, rule_id, level, severity, sheet, "row", "column", value, indicator_code,
+               time_period, acknowledged, obs_key, source_ref from quality.findings""")
+    assert len(pg) > 50 and pg == duck
+    duck, pg = both(on_duckdb, pg_database, "select * from quality.rule_results")
+    assert pg == duck
+
+
+@pytest.mark.parametrize("mart", MARTS)
+def test_marts_on_postgres_equal_duckdb_row_for_row(on_duckdb, on_postgres, pg_database, mart):
+    with duckdb.connect(str(on_duckdb[0] / "warehouse.duckdb"), read_only=True) as duck:
+        cur = duck.execute(f"select * from marts.{mart}")
+        duck_cols = [d[0] for d in cur.description]
+        duck_rows = sorted_rows(cur.fetchall())
+    with connect(pg_database) as pg, pg.cursor() as cur:
+        cur.execute(f"select * from marts.{mart}")
+        pg_cols = [d.name for d in cur.description]
+        pg_rows = sorted_rows(cur.fetchall())
+    assert pg_cols == duck_cols
+    assert len(duck_rows) > 0
+    assert pg_rows == duck_rows
+
+
+def test_release_and_feedback_files_are_the_same(on_duckdb, on_postgres):
+    (duck_home, duck_id), (pg_home, pg_id) = on_duckdb, on_postgres
+    assert pg_id == duck_id   # the id ends with the hash of the release's content
+    for name in RELEASE_FILES:
+        assert (pg_home / "releases" / pg_id / name).read_bytes() == \
+            (duck_home / "releases" / duck_id / name).read_bytes(), name
+    reports = sorted((duck_home / "feedback").glob("*/*/findings.json"))
+    assert len(reports) == 7
+    for duck_file in reports:
+        pg_file = pg_home / duck_file.relative_to(duck_home)
+        duck_doc, pg_doc = json.loads(duck_file.read_text()), json.loads(pg_file.read_text())
+        for doc in (duck_doc, pg_doc):
+            doc.pop("received_at")   # when each home received the file
+        assert pg_doc == duck_doc, duck_file.parent.name
+
+
+def test_mnr_query_reads_postgres_and_refuses_writes(on_postgres, pg_database, capsys):
+    from pipelines.cli import main
+
+    with shared_deployment(on_postgres[0], pg_database):
+        assert main(["query", "select count(*) as n from published.observations", "--format", "json"]) == 0
+        assert json.loads(capsys.readouterr().out)[0]["n"] >= 50
+        for sql in ("delete from published.observations",
+                    "set default_transaction_read_only = off; delete from published.observations",
+                    "create table published.x (a int)"):
+            assert main(["query", sql]) == 2, sql
+            assert "read-only" in capsys.readouterr().err
+    with connect(pg_database) as pg:
+        assert pg.execute("select count(*) from published.observations").fetchone()[0] >= 50
 
 
 def dbt(args: list[str], env: dict[str, str], target_dir: Path) -> dict:
@@ -102,68 +213,10 @@ def dbt(args: list[str], env: dict[str, str], target_dir: Path) -> dict:
     return json.loads((target_dir / "run_results.json").read_text())
 
 
-def copy_schema(duck: duckdb.DuckDBPyConnection, pg, schema: str) -> int:
-    """Copy every table of a DuckDB schema into Postgres (same names and types) with COPY; rows copied."""
-    copied = 0
-    pg.execute(f"create schema if not exists {schema}")
-    tables = [t for (t,) in duck.execute("select table_name from information_schema.tables where table_schema = ? "
-                                         "and table_type = 'BASE TABLE' order by 1", [schema]).fetchall()]
-    for table in tables:
-        cols = duck.execute("select column_name, data_type from information_schema.columns where table_schema = ? "
-                            "and table_name = ? order by ordinal_position", [schema, table]).fetchall()
-        pg.execute(f"create table {schema}.{table} ("
-                   + ", ".join(f'"{c}" {PG_TYPES.get(t, "text")}' for c, t in cols) + ")")
-        names = ", ".join(f'"{c}"' for c, _ in cols)
-        rows = duck.execute(f'select {names} from "{schema}"."{table}"').fetchall()
-        with pg.cursor() as cur, cur.copy(f"copy {schema}.{table} ({names}) from stdin") as copy:
-            for row in rows:
-                copy.write_row([v if t in PG_TYPES else (None if v is None else str(v)) for v, (_, t) in
-                                zip(row, cols)])
-        copied += len(rows)
-    return copied
-
-
-@pytest.fixture(scope="module")
-def built_on_postgres(processed, pg_database, tmp_path_factory):
-    """The raw and published tables of the processed DuckDB warehouse copied into Postgres, then `dbt seed` and
-    `dbt build` with --target postgres. Returns the build's run_results."""
-    warehouse = processed / "warehouse.duckdb"
-    with duckdb.connect(str(warehouse), read_only=True) as duck, connect(pg_database) as pg:
-        assert copy_schema(duck, pg, "raw") > 0
-        assert copy_schema(duck, pg, "published") > 0
-    env = {"MNR_DBT_TARGET": "postgres", "MNR_PG_DATABASE": pg_database}
-    target = tmp_path_factory.mktemp("dbt_postgres")
-    dbt(["seed"], env, target)
-    return dbt(["build"], env, target)
-
-
-def sorted_rows(fetched) -> list[tuple]:
-    return sorted((tuple(r) for r in fetched), key=lambda row: [(v is None, v if v is not None else 0) for v in row])
-
-
-def test_dbt_builds_and_unit_tests_pass_on_postgres(built_on_postgres):
-    results = built_on_postgres["results"]
-    units = [r for r in results if r["unique_id"].startswith("unit_test.")]
-    models = {r["unique_id"].split(".")[-1] for r in results if r["unique_id"].startswith("model.")}
-    assert len(units) >= 3 and all(r["status"] == "pass" for r in units)
-    assert set(MARTS) <= models
-    assert all(r["status"] in ("success", "pass") for r in results), [
-        (r["unique_id"], r["status"]) for r in results if r["status"] not in ("success", "pass")]
-
-
-@pytest.mark.parametrize("mart", MARTS)
-def test_marts_on_postgres_equal_duckdb_row_for_row(built_on_postgres, processed, pg_database, mart):
-    with duckdb.connect(str(processed / "warehouse.duckdb"), read_only=True) as duck:
-        cur = duck.execute(f"select * from marts.{mart}")
-        duck_cols = [d[0] for d in cur.description]
-        duck_rows = sorted_rows(cur.fetchall())
-    with connect(pg_database) as pg, pg.cursor() as cur:
-        cur.execute(f"select * from marts.{mart}")
-        pg_cols = [d.name for d in cur.description]
-        pg_rows = sorted_rows(cur.fetchall())
-    assert pg_cols == duck_cols
-    assert len(duck_rows) > 0
-    assert pg_rows == duck_rows
+def test_dbt_unit_tests_pass_on_postgres(on_postgres, pg_database, tmp_path):
+    results = dbt(["test", "--select", "test_type:unit"], {"MNR_DBT_TARGET": "postgres", "MNR_PG_DATABASE": pg_database},
+                  tmp_path)["results"]
+    assert len(results) >= 3 and all(r["status"] == "pass" for r in results)
 
 
 def test_postgres_norm_label_matches_python_on_every_seed_label(pg_database):
@@ -181,20 +234,24 @@ def test_postgres_norm_label_matches_python_on_every_seed_label(pg_database):
             assert got == normalise_label(label), label
 
 
-def test_dagster_instance_keeps_runs_and_partitions_in_postgres(processed, pg_database):
+def test_dagster_instance_keeps_runs_and_partitions_in_postgres(on_postgres, pg_database):
     import dagster as dg
 
-    yaml_text = (processed / "dagster" / "dagster.yaml").read_text()
+    home = on_postgres[0]
+    yaml_text = (home / "dagster" / "dagster.yaml").read_text()
     assert re.search(r"storage:\s+postgres:\s+postgres_url:\s+env: MNR_DAGSTER_PG_URL", yaml_text)
     assert "password" not in yaml_text and os.environ["MNR_PG_HOST"] not in yaml_text
-    with dg.DagsterInstance.from_config(str(processed / "dagster")) as instance:
+    with environment(MNR_DAGSTER_PG_URL=pg_url(pg_database)), \
+            dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
         jobs = {r.job_name: r.status for r in instance.get_runs()}
         assert jobs.get("process_submissions") == dg.DagsterRunStatus.SUCCESS
         assert jobs.get("load_reference_data") == dg.DagsterRunStatus.SUCCESS
+        assert jobs.get("cut_release") == dg.DagsterRunStatus.SUCCESS
         assert set(instance.get_dynamic_partitions("country")) >= {"BRA", "FRA", "JOR", "KEN", "PHL", "UGA", "ZAF"}
     # In Postgres itself, and not in SQLite files beside dagster.yaml.
     with connect(pg_database) as pg:
         names = {n for (n,) in pg.execute("select pipeline_name from runs").fetchall()}
         partitions = {k for (k,) in pg.execute("select partition from dynamic_partitions").fetchall()}
     assert {"process_submissions", "load_reference_data"} <= names and "KEN" in partitions
-    assert not list((processed / "dagster").rglob("*.db"))
+    assert not list((home / "dagster").rglob("*.db"))
+    assert not (home / "warehouse.duckdb").exists()   # the warehouse is in Postgres, not in a file

@@ -7,6 +7,7 @@ import duckdb
 
 from pipelines.publish.publish import DDL as PUBLISHED_DDL
 from pipelines.settings import SEEDS_DIR
+from pipelines.warehouse import Db
 
 MAPPED = """
 create schema if not exists intermediate; create schema if not exists marts; create schema if not exists raw;
@@ -27,7 +28,7 @@ create table reference.cl_age as select * from read_csv('{seeds}/cl_age.csv', he
 """
 
 
-def warehouse(rows: list[dict]) -> duckdb.DuckDBPyConnection:
+def warehouse(rows: list[dict]) -> Db:
     """rows: dicts with sid, country, row, indicator, year, value and optionally sheet, column, sex, age,
     offence, comment. The value's column header is `column` (default 'value')."""
     conn = duckdb.connect()
@@ -41,7 +42,7 @@ def warehouse(rows: list[dict]) -> duckdb.DuckDBPyConnection:
         from reference.indicators""")
     conn.execute(PUBLISHED_DDL)
     add(conn, rows)
-    return conn
+    return Db(conn, "duckdb")
 
 
 def add(conn: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:

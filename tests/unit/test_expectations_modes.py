@@ -10,6 +10,7 @@ import pytest
 
 from pipelines.publish.publish import COLUMNS, DDL
 from pipelines.quality.expectations import evaluate, expectation_sql, load_suite, sample
+from pipelines.warehouse import Db
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,7 @@ def conn():
     c.execute("create schema marts")
     c.execute("create table marts.fct_observations as select * from published.observations where false")
     c.executemany(f"insert into marts.fct_observations values ({', '.join('?' * len(COLUMNS))})", rows)
-    return c
+    return Db(c, "duckdb")
 
 
 def key(f):

@@ -9,6 +9,7 @@ import duckdb
 
 from pipelines.publish.disclosure import KEY, Thresholds, control
 from pipelines.publish.publish import COLUMNS, DDL, fetch_dicts, publish
+from pipelines.warehouse import Db
 
 CHILD = ("CJ_VICTIMS_IDENTIFIED", "CJ_CHILD_OFFENDERS")
 SEXES, AGES = ("F", "M", "_U", "_T"), ("Y0T4", "Y5T9", "Y10T14", "Y15T17", "_U", "Y0T17")
@@ -32,14 +33,14 @@ def cells(sid: str, seed: int, areas=("KEN", "UGA", "PER")) -> list[tuple]:
     return out
 
 
-def warehouse() -> duckdb.DuckDBPyConnection:
+def warehouse() -> Db:
     conn = duckdb.connect()
     conn.execute("create schema reference; create schema marts")
     conn.execute("create table reference.indicators (indicator_code varchar, is_child_person_count boolean)")
     conn.execute("insert into reference.indicators values (?, true), (?, true), ('CJ_CASES_OPENED', false)", CHILD)
     conn.execute(DDL)
     conn.execute("create table marts.fct_observations as select * from published.observations where false")
-    return conn
+    return Db(conn, "duckdb")
 
 
 def test_publish_controls_only_affected_groups_with_the_same_result_as_the_whole_table(monkeypatch):
