@@ -67,10 +67,10 @@ def run_pipeline(countries: list[str] | None = None, progress=None) -> list[dict
 
         _import_in_background("great_expectations")
 
-        from pipelines.faults import fail_runs_of_dead_processes
+        from pipelines.faults import fail_dead_runs
 
         instance = dg.DagsterInstance.get()
-        fail_runs_of_dead_processes(instance, "mnr run")
+        fail_dead_runs(instance, "mnr run")
         if not reference_is_current():
             _step(progress, "loading reference data (seeds changed)")
             result = _execute(p, instance, defs.resolve_job_def("load_reference_data"), progress,
@@ -275,11 +275,11 @@ def cmd_release(args) -> int:
     from pipelines.definitions import defs
     from pipelines.resources import warehouse_lock
 
-    from pipelines.faults import fail_runs_of_dead_processes
+    from pipelines.faults import fail_dead_runs
 
     config = {**QUIET, "ops": {"release": {"config": {"tag": args.tag}}}}
     with warehouse_lock(p.warehouse), _diverted_stdout(p):
-        fail_runs_of_dead_processes(dg.DagsterInstance.get(), "mnr release")
+        fail_dead_runs(dg.DagsterInstance.get(), "mnr release")
         result = defs.resolve_job_def("cut_release").execute_in_process(
             instance=dg.DagsterInstance.get(), run_config=config, raise_on_error=False,
             tags={"mnr/trigger": "mnr release"})

@@ -28,21 +28,52 @@ def fault_point(name: str) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def fail_runs_of_dead_processes(instance, trigger: str) -> list[str]:
-    """Mark failed the runs left 'started' by a process that died. Call it while holding the warehouse lock.
+# Set on a run when it takes the warehouse (pipelines/resources.py): the machine and process that run it.
+WORKER_TAG = "mnr/worker"
 
-    `mnr run` and `mnr release` execute their runs in their own process and hold the warehouse lock
-    (pipelines/warehouse.py) from before each run starts until after it ends, and the kernel releases that lock
-    when the process dies. So while the caller holds the lock, a run with the same trigger tag still marked as
-    started belongs to a dead process. Left as it is, it would stay 'started' in the UI for ever, and the
-    nightly schedule, which skips countries with a run in flight, would never take those submissions again.
+
+def worker_tag() -> dict[str, str]:
+    import socket
+
+    return {WORKER_TAG: f"{socket.gethostname()}:{os.getpid()}"}
+
+
+def _gone(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE   # killed, not yet reaped by its parent
+    except psutil.NoSuchProcess:
+        return True
+
+
+def fail_dead_runs(instance, trigger: str | None = None) -> list[str]:
+    """Mark failed the runs left 'started' by a process that died; their ids.
+
+    Left as they are, they would stay 'started' in the UI for ever, and the nightly schedule, which skips
+    countries with a run in flight, would never take those submissions again. Two ways to know a run is dead:
+
+    - its worker (WORKER_TAG, recorded when the run takes the warehouse) was a process on this machine that no
+      longer exists. This covers runs launched by the daemon (sensor, schedules, the UI) in processes of their
+      own, whose death the default run launcher cannot report. Runs of another machine are left alone.
+    - `trigger` given: the caller (`mnr run`, `mnr release`) holds the warehouse lock and executes its runs in
+      its own process, holding the lock from before each run starts until after it ends; the kernel releases the
+      lock when a process dies. So a run with that trigger tag still marked started belongs to a dead process,
+      even one killed before it recorded its worker.
     """
+    import socket
+
     import dagster as dg
 
-    stale = instance.get_runs(dg.RunsFilter(
-        statuses=[dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED], tags={"mnr/trigger": trigger}))
-    for run in stale:
-        instance.report_run_failed(run, message="The process running this run stopped before it ended (killed or "
-                                                "a power cut). Nothing it did was half-published; the next run "
-                                                "takes its submissions again.")
-    return [r.run_id for r in stale]
+    host = socket.gethostname()
+    dead = []
+    for run in instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTING,
+                                                         dg.DagsterRunStatus.STARTED])):
+        worker_host, _, pid = run.tags.get(WORKER_TAG, "").rpartition(":")
+        ours = trigger is not None and run.tags.get("mnr/trigger") == trigger
+        if ours or (worker_host == host and pid.isdigit() and _gone(int(pid))):
+            instance.report_run_failed(run, message="The process running this run stopped before it ended (killed "
+                                                    "or a power cut). Nothing it did was half-published; the next "
+                                                    "run takes its submissions again.")
+            dead.append(run.run_id)
+    return dead

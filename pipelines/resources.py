@@ -16,8 +16,9 @@ from contextlib import contextmanager
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from pipelines.faults import worker_tag
 from pipelines.settings import DBT_PROJECT_DIR, bin_dir, paths
-from pipelines.warehouse import acquire, connect, kind, release, warehouse_lock  # noqa: F401 (connect: re-exported)
+from pipelines.warehouse import acquire, connect, release, warehouse_lock  # noqa: F401 (connect: re-exported)
 
 
 def _hold_for_run(context: dg.InitResourceContext, warehouse: str) -> str:
@@ -27,7 +28,11 @@ def _hold_for_run(context: dg.InitResourceContext, warehouse: str) -> str:
         if log is not None:
             log.info("waiting for the run holding the warehouse to finish (one writer at a time)")
 
-    return acquire(warehouse, exclusive=True, on_wait=waiting, timeout=None)
+    key = acquire(warehouse, exclusive=True, on_wait=waiting, timeout=None)
+    if context.instance is not None and context.dagster_run is not None:
+        # Which process runs this run, so that a run whose process is killed can be closed (faults.py).
+        context.instance.add_run_tags(context.dagster_run.run_id, worker_tag())
+    return key
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -57,13 +62,12 @@ class Warehouse(dg.ConfigurableResource):
 
 
 class WarehouseDbt(DbtCliResource):
-    """dbt, holding the warehouse lock for the run like Warehouse (a seeds-only run uses dbt alone) when the
-    warehouse is DuckDB; Postgres handles concurrent writers itself."""
+    """dbt, holding the warehouse lock for the run like Warehouse (a seeds-only run uses dbt alone): on Postgres
+    too, since two builds of the same models at once would replace each other's tables."""
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         super().setup_for_execution(context)
-        if kind() == "duckdb":
-            _runs_holding[id(self)] = _hold_for_run(context, str(paths().warehouse))
+        _runs_holding[id(self)] = _hold_for_run(context, str(paths().warehouse))
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         key = _runs_holding.pop(id(self), None)

@@ -8,6 +8,7 @@ every 15 seconds and the nightly schedule (pipelines/schedules.py) uses it as a 
 import dagster as dg
 
 from pipelines.assets.standardise import reference_is_current, seeds_fingerprint
+from pipelines.faults import fail_dead_runs
 from pipelines.jobs import load_reference_data, process_submissions
 from pipelines.partitions import country_partitions
 from pipelines.settings import prepare_environment
@@ -55,6 +56,8 @@ def countries_in_flight(instance: dg.DagsterInstance) -> set[str]:
                 "reference data first when seeds/ changed). Runs wait in the run queue: one at a time.",
 )
 def landing_sensor(context: dg.SensorEvaluationContext):
+    for run_id in fail_dead_runs(context.instance):
+        context.log.warning(f"run {run_id} was left started by a process that died: marked failed")
     requests, countries = requests_for_pending("landing_sensor", keyed=True)
     if not requests:
         return dg.SkipReason("no pending submissions")

@@ -23,6 +23,7 @@ import psycopg
 import pytest
 
 from conftest import SAMPLES, warm_copy
+from pipelines.faults import WORKER_TAG
 from pipelines.reference import alias_rows, normalise_label, read_seed
 from pipelines.settings import DBT_PROJECT_DIR, bin_dir
 
@@ -243,7 +244,10 @@ def test_dagster_instance_keeps_runs_and_partitions_in_postgres(on_postgres, pg_
     assert "password" not in yaml_text and os.environ["MNR_PG_HOST"] not in yaml_text
     with environment(MNR_DAGSTER_PG_URL=pg_url(pg_database)), \
             dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
-        jobs = {r.job_name: r.status for r in instance.get_runs()}
+        runs = instance.get_runs()
+        jobs = {r.job_name: r.status for r in runs}
+        # Every run recorded the process that ran it (how a run whose process dies is found: pipelines/faults.py).
+        assert all(WORKER_TAG in r.tags for r in runs)
         assert jobs.get("process_submissions") == dg.DagsterRunStatus.SUCCESS
         assert jobs.get("load_reference_data") == dg.DagsterRunStatus.SUCCESS
         assert jobs.get("cut_release") == dg.DagsterRunStatus.SUCCESS

@@ -201,13 +201,38 @@ def test_a_release_killed_part_way_leaves_no_release_and_the_next_cut_is_identic
 def test_runs_left_started_by_a_dead_process_are_marked_failed():
     import dagster as dg
 
-    from pipelines.faults import fail_runs_of_dead_processes
+    from pipelines.faults import fail_dead_runs
 
     with dg.instance_for_test() as instance:
         for run_id, trigger in (("a" * 36, "mnr run"), ("b" * 36, "landing_sensor")):
             instance.add_run(dg.DagsterRun(job_name="process_submissions", run_id=run_id,
                                            status=dg.DagsterRunStatus.STARTED, tags={"mnr/trigger": trigger}))
-        assert fail_runs_of_dead_processes(instance, "mnr run") == ["a" * 36]
+        assert fail_dead_runs(instance, "mnr run") == ["a" * 36]
         assert instance.get_run_by_id("a" * 36).status == dg.DagsterRunStatus.FAILURE
         # A run the daemon launched may be started and waiting for the warehouse: not ours to judge.
         assert instance.get_run_by_id("b" * 36).status == dg.DagsterRunStatus.STARTED
+
+
+def test_runs_whose_worker_process_died_are_marked_failed_by_the_sensor_check():
+    """Runs launched by the daemon record their worker process; once it is gone (here: a process that has
+    exited) the run is closed. A live worker, and a worker on another machine, are left alone."""
+    import socket
+
+    import dagster as dg
+
+    from pipelines.faults import WORKER_TAG, fail_dead_runs
+
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    host = socket.gethostname()
+    workers = {"c" * 36: f"{host}:{finished.pid}", "d" * 36: f"{host}:{os.getpid()}",
+               "e" * 36: f"another-machine:{finished.pid}"}
+    with dg.instance_for_test() as instance:
+        for run_id, worker in workers.items():
+            instance.add_run(dg.DagsterRun(job_name="process_submissions", run_id=run_id,
+                                           status=dg.DagsterRunStatus.STARTED,
+                                           tags={"mnr/trigger": "landing_sensor", WORKER_TAG: worker}))
+        assert fail_dead_runs(instance) == ["c" * 36]
+        assert instance.get_run_by_id("c" * 36).status == dg.DagsterRunStatus.FAILURE
+        assert instance.get_run_by_id("d" * 36).status == dg.DagsterRunStatus.STARTED
+        assert instance.get_run_by_id("e" * 36).status == dg.DagsterRunStatus.STARTED
