@@ -45,31 +45,45 @@ def rule_table(conn: Db, submission_id: str, findings: list[dict]) -> list[dict]
     return sorted(out, key=lambda r: (r["level"], order[r["severity"]], r["rule_id"]))
 
 
-def _series(conn, submission_id: str, country: str, key: tuple[str, str, str, str]) -> list[dict]:
-    """The series of one key: this file's values, and the country's published values for the other years.
-    A point is masked where publication suppresses it (obs_conf C or D) or where it is a small count about
-    children, so the shared report shows no value that the published data hides."""
-    code, sex, age, offence = key
+def _series(conn, submission_id: str, country: str, keys: list[tuple[str, str, str, str]]) -> dict[tuple, list[dict]]:
+    """The series of each key (indicator, sex, age, offence), in one query: this file's values, and the
+    country's published values for the other years. A point is masked where publication suppresses it (obs_conf
+    C or D) or where it is a small count about children, so the shared report shows no value that the published
+    data hides."""
+    if not keys:
+        return {}
+    columns = [list(c) for c in zip(*keys)]
     rows = conn.execute(
-        """with mine as (
-               select f.time_period, f.obs_value, p.obs_conf
+        """with k as (select unnest(?::varchar[]) as code, unnest(?::varchar[]) as sex, unnest(?::varchar[]) as age,
+                             unnest(?::varchar[]) as offence),
+           mine as (
+               select f.indicator_code, f.sex, f.age, f.offence, f.time_period, f.obs_value, p.obs_conf
                from marts.fct_observations f
+               join k on k.code = f.indicator_code and k.sex = f.sex and k.age = f.age and k.offence = f.offence
                left join published.observations p
                    on p.submission_id = f.submission_id and p.ref_area = f.ref_area and p.time_period = f.time_period
                    and p.indicator_code = f.indicator_code and p.sex = f.sex and p.age = f.age and p.offence = f.offence
-               where f.submission_id = $sid and f.indicator_code = $code and f.sex = $sex and f.age = $age
-                 and f.offence = $off)
-           select time_period, obs_value, 'submission' as origin, coalesce(obs_conf, 'F') in ('C', 'D') from mine
+               where f.submission_id = ?)
+           select indicator_code, sex, age, offence, time_period, obs_value, 'submission' as origin,
+                  coalesce(obs_conf, 'F') in ('C', 'D') as hidden
+           from mine
            union all
-           select p.time_period, p.obs_value, 'published', p.obs_conf in ('C', 'D') or p.obs_value is null
+           select p.indicator_code, p.sex, p.age, p.offence, p.time_period, p.obs_value, 'published',
+                  p.obs_conf in ('C', 'D') or p.obs_value is null
            from published.observations p
-           where p.ref_area = $country and p.indicator_code = $code and p.sex = $sex and p.age = $age
-             and p.offence = $off and p.submission_id <> $sid and p.time_period not in (select time_period from mine)
-           order by 1""",
-        {"sid": submission_id, "code": code, "sex": sex, "age": age, "off": offence, "country": country},
+           join k on k.code = p.indicator_code and k.sex = p.sex and k.age = p.age and k.offence = p.offence
+           where p.ref_area = ? and p.submission_id <> ?
+             and not exists (select 1 from mine m where m.indicator_code = p.indicator_code and m.sex = p.sex
+                             and m.age = p.age and m.offence = p.offence and m.time_period = p.time_period)
+           order by 1, 2, 3, 4, 5""",
+        [*columns, submission_id, country, submission_id],
     ).fetchall()
-    return [{"year": y, "value": v, "origin": o, "masked": bool(hidden) or is_small_child_count(code, v),
-             "flagged": False} for y, v, o, hidden in rows]
+    out: dict[tuple, list[dict]] = {}
+    for code, sex, age, offence, year, value, origin, hidden in rows:
+        out.setdefault((code, sex, age, offence), []).append(
+            {"year": year, "value": value, "origin": origin,
+             "masked": bool(hidden) or is_small_child_count(code, value), "flagged": False})
+    return out
 
 
 def warned_series(conn, submission_id: str, country: str, findings: list[dict]) -> list[dict]:
@@ -81,10 +95,12 @@ def warned_series(conn, submission_id: str, country: str, findings: list[dict]) 
             continue
         code, year, sex, age, offence = f["obs_key"].split("|")
         by_indicator.setdefault(code, {}).setdefault((code, sex, age, offence), set()).add(int(year))
+    shown = {code: list(by_indicator[code].items())[:MAX_SERIES_PER_INDICATOR] for code in sorted(by_indicator)}
+    series = _series(conn, submission_id, country, [key for keys in shown.values() for key, _ in keys])
     charts = []
-    for code in sorted(by_indicator):
-        for key, years in list(by_indicator[code].items())[:MAX_SERIES_PER_INDICATOR]:
-            points = _series(conn, submission_id, country, key)
+    for code, keys in shown.items():
+        for key, years in keys:
+            points = series.get(key, [])
             have = {p["year"] for p in points}
             for p in points:
                 p["flagged"] = p["year"] in years

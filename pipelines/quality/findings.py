@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 SEVERITIES = ("error", "warning", "info")
 FINDING_FIELDS = (
@@ -39,11 +39,6 @@ class Finding:
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
             raise ValueError(f"severity must be one of {SEVERITIES}, not {self.severity!r}")
-
-    def as_dict(self) -> dict:
-        d = asdict(self)
-        d.pop("extra")
-        return d
 
 
 def counts(findings: list[Finding] | list[dict]) -> dict[str, int]:

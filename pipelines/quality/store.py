@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-import pandas as pd
+import pyarrow as pa
 
 from pipelines.quality.findings import STORED_FIELDS, Finding
 from pipelines.warehouse import Db
@@ -71,17 +71,39 @@ def replace_findings(
         )
     if not rows:
         return
-    df = pd.DataFrame(
-        [{"submission_id": sid, "country": c, "stage": stage, **f.as_dict()} for sid, c, f in rows],
-        columns=["submission_id", "country", "stage", *STORED_FIELDS],
-    )
-    df["row"] = pd.to_numeric(df["row"], errors="coerce").astype("Int64")
-    df["time_period"] = pd.to_numeric(df["time_period"], errors="coerce").astype("Int64")
-    df["acknowledged"] = df["acknowledged"].astype(bool)
-    for c in ("value", "expected", "column", "sheet", "indicator_code", "acknowledgement", "obs_key", "source_ref"):
-        df[c] = df[c].astype("object").where(df[c].notna(), None)
-        df[c] = df[c].map(lambda v: None if v is None else str(v))
-    conn.insert_frame("quality.findings", df)
+    conn.insert_frame("quality.findings", findings_table(stage, rows))
+
+
+# quality.findings as Arrow: the text columns carry text whatever a rule put in them (a number, a code).
+_FINDINGS_SCHEMA = pa.schema(
+    [("submission_id", pa.string()), ("country", pa.string()), ("stage", pa.string())]
+    + [(f, {"level": pa.int32(), "row": pa.int32(), "time_period": pa.int32(), "acknowledged": pa.bool_()}
+        .get(f, pa.string())) for f in STORED_FIELDS])
+
+
+def _int(v) -> int | None:
+    try:
+        return None if v is None else int(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def findings_table(stage: str, rows: list[tuple[str, str, Finding]]) -> pa.Table:
+    """Rows of (submission_id, country, finding) as a table of quality.findings' columns, built column by
+    column (a run can carry hundreds of thousands of findings)."""
+    columns: dict[str, list] = {"submission_id": [sid for sid, _, _ in rows], "country": [c for _, c, _ in rows],
+                                "stage": [stage] * len(rows)}
+    for name in STORED_FIELDS:
+        values = [getattr(f, name) for _, _, f in rows]
+        kind = _FINDINGS_SCHEMA.field(name).type
+        if kind == pa.int32():
+            values = [_int(v) for v in values]
+        elif kind == pa.bool_():
+            values = [bool(v) for v in values]
+        else:
+            values = [None if v is None else str(v) for v in values]
+        columns[name] = values
+    return pa.table(columns, schema=_FINDINGS_SCHEMA)
 
 
 def acknowledge(conn: Db, submission_ids: list[str]) -> int:
