@@ -1,7 +1,10 @@
-{#- The countries a run rebuilds (var countries); every country when the list is empty. -#}
+{#- The countries a run rebuilds, every country when none are given: the var `countries` (a list, or a
+    comma-separated string) on the dbt command line, else the environment variable MNR_COUNTRIES (comma-separated),
+    which is how the pipeline passes them. dbt discards its parse cache when a --vars value changes but re-parses
+    only the files that read a changed environment variable, so each run keeps the cache. -#}
 {% macro country_filter(col) -%}
-    {%- set countries = var('countries', []) -%}
-    {%- if countries is string -%}{%- set countries = countries.split(',') -%}{%- endif -%}
+    {%- set countries = var('countries', env_var('MNR_COUNTRIES', '')) -%}
+    {%- if countries is string -%}{%- set countries = countries.split(',') | reject('equalto', '') | list -%}{%- endif -%}
     {%- if countries | length == 0 -%}
         1 = 1
     {%- else -%}

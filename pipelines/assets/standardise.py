@@ -1,9 +1,13 @@
 """standardise: the dbt project (staging -> intermediate -> marts) and its reference seeds, through dagster-dbt."""
 
 
+import contextlib
 import hashlib
+import importlib
 import json
+import os
 import subprocess
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -84,6 +88,14 @@ def seeds_fingerprint() -> str:
     return h.hexdigest()
 
 
+def target_path(asset: str):
+    """dbt's target folder for an asset's runs: one per MNR_HOME, kept from run to run, so that dbt starts from
+    its parse of the project (partial_parse.msgpack) instead of parsing every file again (seconds of each run),
+    and the project folder does not collect a new target folder per run. Runs on one MNR_HOME take turns
+    (the warehouse lock, the run queue), so they never share the folder at the same time."""
+    return paths().state / "dbt" / asset
+
+
 def _reference_marker() -> str:
     """What the reference load marker records: the seeds' fingerprint and the warehouse they were loaded into."""
     from pipelines.warehouse import identity
@@ -105,7 +117,7 @@ def reference_data(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # Cautious: a test that also reads a model of the run (relationships from the marts to a code list) waits for
     # that model's own build.
     yield from dbt.cli(["build", "--exclude-resource-type", "unit_test", "--indirect-selection", "cautious"],
-                       context=context).stream()
+                       context=context, target_path=target_path("reference_data")).stream()
     marker = paths().state / "reference.sha256"
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(fingerprint + "\n")
@@ -117,10 +129,32 @@ def reference_data(context: dg.AssetExecutionContext, dbt: DbtCliResource):
             partitions_def=country_partitions, backfill_policy=single_run, dagster_dbt_translator=Translator())
 def standardised(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Staging, intermediate and marts models, rebuilt for the run's countries only; dbt tests as checks."""
-    dbt_vars = {"countries": list(context.partition_keys)}
-    for i, event in enumerate(dbt.cli(
-        ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"], context=context
-    ).stream()):
+    # The countries go to dbt in MNR_COUNTRIES rather than --vars: a changed --vars value makes dbt parse the whole
+    # project again, a changed environment variable only the models that read it (macros/country_filter.sql).
+    # The dbt process takes a copy of this environment when it starts.
+    os.environ["MNR_COUNTRIES"] = ",".join(context.partition_keys)
+    try:
+        invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context,
+                             target_path=target_path("standardised"))
+    finally:
+        del os.environ["MNR_COUNTRIES"]
+    _import_in_background("great_expectations")
+    for i, event in enumerate(invocation.stream()):
         yield event
         if i == 0:
             fault_point("dbt")
+
+
+def _import_in_background(module: str) -> None:
+    """Import a slow module (great-expectations: several seconds) in a thread while dbt works in its own process
+    and this one mostly waits for dbt's output; the expectations check that follows imports it again and waits
+    for this import then. Beside the run's start-up instead, the import would slow the start-up down by about as
+    much (one interpreter lock). By now dagster and the definitions are imported, so the two threads do not import
+    the same packages at once (circular imports inside a package could otherwise deadlock). A failure here is
+    ignored: the check's own import reports it."""
+
+    def load() -> None:
+        with contextlib.suppress(BaseException):
+            importlib.import_module(module)
+
+    threading.Thread(target=load, name=f"import {module}", daemon=True).start()
