@@ -65,8 +65,6 @@ def run_pipeline(countries: list[str] | None = None, progress=None) -> list[dict
         from pipelines.definitions import defs
         from pipelines.partitions import country_partitions
 
-        _import_in_background("great_expectations")
-
         from pipelines.faults import fail_dead_runs
 
         instance = dg.DagsterInstance.get()
@@ -93,22 +91,6 @@ def run_pipeline(countries: list[str] | None = None, progress=None) -> list[dict
                 "See the run in the Dagster UI (mnr ui) for the error, fix it and run `mnr run` again."
             )
     return [row for row in status_rows(p) if row["submission_id"] in set(ids)]
-
-
-def _import_in_background(module: str) -> None:
-    """Import a slow module (great-expectations: about 10 s) in a thread while ingest and dbt run; the expectations
-    check imports it again and waits for it then. Started once dagster and the definitions are imported, so the two
-    threads do not import the same packages at once (Python's per-module import locks make a concurrent import of
-    one package wait, but circular imports inside a package could otherwise deadlock). A failure here is
-    ignored: the check's own import reports it."""
-    import importlib
-    import threading
-
-    def load() -> None:
-        with contextlib.suppress(BaseException):
-            importlib.import_module(module)
-
-    threading.Thread(target=load, name=f"import {module}", daemon=True).start()
 
 
 def _execute(p, instance, job, progress, tags):
