@@ -10,10 +10,13 @@ install: $(STAMP)
 
 # One virtual environment with the pinned dependencies (requirements.lock, compiled from pyproject.toml),
 # the project itself in editable mode, and the dbt manifest the Dagster code location loads.
+# --compile-bytecode: the packages' .pyc files are written once here; where Python may not write them itself
+# (PYTHONDONTWRITEBYTECODE, a read-only install) every `mnr run` and every dbt process would otherwise compile
+# dagster, dbt and pandas from source again (measured: 10-12 s to import the code location, 3.6 s with them).
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv
-	$(UV) pip install --quiet --python $(PY) -r requirements.lock
+	$(UV) pip install --quiet --compile-bytecode --python $(PY) -r requirements.lock
 	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	MNR_DUCKDB_PATH=$(CURDIR)/data/warehouse.duckdb $(VENV)/bin/dbt parse --quiet \
 		--project-dir dbt_project --profiles-dir dbt_project
