@@ -80,7 +80,7 @@ class WarehouseDbt(DbtCliResource):
 
     # Two costs of dagster-dbt that buy this project nothing, on every run (together about half of the dbt step
     # of a one-country run): it starts `dbt --version` in a subprocess to learn the version of dbt, and it loads
-    # dbt, its DuckDB adapter and every macro into this process for row counts and column metadata, which the
+    # dbt, its database adapter and every macro into this process for row counts and column metadata, which the
     # assets here never fetch.
     @cached_property
     def _cli_version(self) -> version.Version:
