@@ -19,7 +19,7 @@ from pipelines.settings import EXPECTATIONS_DIR
 
 SUITE_NAME = "fct_observations"
 SUITE_PATH = EXPECTATIONS_DIR / f"{SUITE_NAME}.json"
-INDEX_COLUMNS = ["submission_id", "source_ref"]
+INDEX_COLUMNS = ["submission_id", "source_ref", "indicator_code"]
 
 _TYPE_WORDS = {
     "count": "a count", "pct": "a percentage", "binary": "a yes/no value (1 = yes, 0 = no)",
@@ -36,19 +36,23 @@ def _num(text: str) -> float | int | None:
 
 
 def build_suite() -> dict:
-    exps: list[dict] = []
+    """The suite: one range expectation per set of indicators sharing bounds and kind (a few, not one per
+    indicator: great-expectations' cost is mostly per expectation), code lists, and the country code's form."""
+    groups: dict[tuple, list[str]] = {}
     for code, ind in sorted(indicators().items()):
         lo, hi = _num(ind["min_value"]), _num(ind["max_value"])
-        if lo is None and hi is None:
-            continue
-        what = _TYPE_WORDS.get(ind["indicator_type"], "a value")
+        if lo is not None or hi is not None:
+            groups.setdefault((lo, hi, _TYPE_WORDS.get(ind["indicator_type"], "a value")), []).append(code)
+    exps: list[dict] = []
+    for (lo, hi, what), codes in groups.items():
         if lo is not None and hi is not None:
             bounds, rule = f"between {lo} and {hi}", "OUT_OF_RANGE"
         elif lo is not None:
             bounds, rule = f"at least {lo}", "NEGATIVE_VALUE" if lo == 0 else "OUT_OF_RANGE"
         else:
             bounds, rule = f"at most {hi}", "OUT_OF_RANGE"
-        kwargs = {"column": "obs_value", "row_condition": f'indicator_code=="{code}"', "condition_parser": "pandas"}
+        kwargs = {"column": "obs_value", "row_condition": f"indicator_code in {json.dumps(codes)}",
+                  "condition_parser": "pandas"}
         if lo is not None:
             kwargs["min_value"] = lo
         if hi is not None:
@@ -57,8 +61,9 @@ def build_suite() -> dict:
             "type": "expect_column_values_to_be_between",
             "kwargs": kwargs,
             "meta": {
-                "rule_id": rule, "level": 1, "severity": "error", "indicator_code": code, "expected": bounds,
-                "message": f"{code} is {what}: its value must be {bounds}. Check the number and the unit.",
+                "rule_id": rule, "level": 1, "severity": "error", "indicator_codes": codes, "expected": bounds,
+                # {indicator_code}: the failing row's indicator, filled in per finding (finding_meta).
+                "message": f"{{indicator_code}} is {what}: its value must be {bounds}. Check the number and the unit.",
             },
         })
     for column, seed in (("sex", "cl_sex"), ("age", "cl_age"), ("offence", "cl_offence"),
@@ -114,9 +119,17 @@ def validate(df: pd.DataFrame, suite: dict | None = None) -> list[dict]:
                                f"{r.exception_info.get('exception_message')}")
         for row in r.result.get("unexpected_index_list") or []:
             column = r.expectation_config.kwargs["column"]
-            failures.append({**meta, "submission_id": row["submission_id"], "source_ref": row["source_ref"],
-                             "column": column, "value": row.get(column)})
+            failures.append({**finding_meta(meta, row["indicator_code"]), "submission_id": row["submission_id"],
+                             "source_ref": row["source_ref"], "column": column, "value": row.get(column)})
     return failures
+
+
+def finding_meta(meta: dict, indicator_code: str | None) -> dict:
+    """An expectation's meta for one failing row: its indicator, and the message about that indicator."""
+    out = {k: v for k, v in meta.items() if k != "indicator_codes"}
+    out["indicator_code"] = indicator_code
+    out["message"] = meta["message"].replace("{indicator_code}", indicator_code or "")
+    return out
 
 
 # ------------------------------------------------------------------------------------------ at scale
@@ -125,7 +138,16 @@ def validate(df: pd.DataFrame, suite: dict | None = None) -> list[dict]:
 # deterministic sample of at most SAMPLE_PER_INDICATOR rows per indicator, so that it is never skipped.
 FULL_GX_MAX_ROWS = 50_000
 SAMPLE_PER_INDICATOR = 2_000
-_ROW_CONDITION = re.compile(r'^\s*(\w+)\s*==\s*"([^"]*)"\s*$')
+_ROW_CONDITION = re.compile(r'^\s*(\w+)\s+in\s+(\[.*\])\s*$')
+
+
+def _row_condition_sql(kwargs: dict) -> str:
+    """The suite's row conditions (`column in ["a", "b"]`, pandas syntax) as SQL."""
+    m = _ROW_CONDITION.match(kwargs["row_condition"])
+    if kwargs.get("condition_parser") != "pandas" or not m:
+        raise ValueError(f"row_condition {kwargs['row_condition']!r} has no SQL translation "
+                         '(only column in ["value", ...])')
+    return f"{m.group(1)} in ({', '.join(_literal(v) for v in json.loads(m.group(2)))})"
 
 
 def _literal(value) -> str:
@@ -140,10 +162,7 @@ def expectation_sql(e: dict, kind: str = "duckdb") -> str:
     col = kw["column"]
     conds = [f"{col} is not null"]
     if kw.get("row_condition"):
-        m = _ROW_CONDITION.match(kw["row_condition"])
-        if kw.get("condition_parser") != "pandas" or not m:
-            raise ValueError(f"row_condition {kw['row_condition']!r} has no SQL translation (only column==\"value\")")
-        conds.append(f"{m.group(1)} = {_literal(m.group(2))}")
+        conds.append(_row_condition_sql(kw))
     if e["type"] == "expect_column_values_to_be_between":
         bad = []
         if kw.get("min_value") is not None:
@@ -172,11 +191,11 @@ def sql_failures(conn, ids: list[str], suite: dict) -> list[dict]:
     failures: list[dict] = []
     for e in suite["expectations"]:
         col = e["kwargs"]["column"]
-        for sid, ref, value in conn.execute(
-                f"select submission_id, source_ref, {col} from _expect_rows where {expectation_sql(e, conn.kind)} "
-                "order by submission_id, source_ref").fetchall():
-            failures.append({**e.get("meta", {}), "submission_id": sid, "source_ref": ref, "column": col,
-                             "value": value})
+        for sid, ref, code, value in conn.execute(
+                f"select submission_id, source_ref, indicator_code, {col} from _expect_rows "
+                f"where {expectation_sql(e, conn.kind)} order by submission_id, source_ref").fetchall():
+            failures.append({**finding_meta(e.get("meta", {}), code), "submission_id": sid, "source_ref": ref,
+                             "column": col, "value": value})
     conn.execute("drop table if exists _expect_rows")
     return failures
 
@@ -188,7 +207,7 @@ def sql_units_tested(conn, ids: list[str], suite: dict) -> dict[tuple[str, str],
         kw, meta = e["kwargs"], e["meta"]
         where = f"{kw['column']} is not null"
         if "row_condition" in kw:
-            where += f" and indicator_code = {_literal(meta['indicator_code'])}"
+            where += f" and {_row_condition_sql(kw)}"
         desc = _RULE_DESCRIPTIONS.get(meta["rule_id"], f"Every {kw['column']} code is in its code list.")
         for sid, n in conn.execute(f"select submission_id, count(*) from ({_run_rows()}) r where {where} "
                                    "group by 1 order by 1", [ids]).fetchall():
@@ -251,7 +270,7 @@ def units_tested(df: pd.DataFrame, suite: dict | None = None) -> dict[tuple[str,
         kw, meta = e["kwargs"], e["meta"]
         rows = df
         if "row_condition" in kw:
-            rows = df[df["indicator_code"] == meta["indicator_code"]]
+            rows = df[df["indicator_code"].isin(meta["indicator_codes"])]
         rows = rows[rows[kw["column"]].notna()]
         desc = _RULE_DESCRIPTIONS.get(meta["rule_id"], f"Every {kw['column']} code is in its code list.")
         for sid, n in rows.groupby("submission_id").size().items():

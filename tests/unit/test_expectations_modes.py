@@ -34,7 +34,7 @@ def conn():
                 area = "ke"                                                    # not an ISO3 code
             elif roll < 0.05:
                 value = None                                                   # nulls are not evaluated
-            rows.append((area, 2020 + i % 5, e["meta"]["indicator_code"], "D1", 1, sex, "_T", off, value,
+            rows.append((area, 2020 + i % 5, rng.choice(e["meta"]["indicator_codes"]), "D1", 1, sex, "_T", off, value,
                          "PERSONS", "A", "F", sid, f"row {i + 2}, column value", None))
     c = duckdb.connect()
     c.execute(DDL)
@@ -56,6 +56,10 @@ def test_sql_and_full_great_expectations_agree(conn):
     assert sql_how["mode"] == "sql_with_great_expectations_sample" and 0 < sql_how["gx_rows"] < 6000
     assert {r for r in (f["rule_id"] for f in full)} >= {"CODE_NOT_IN_LIST_SEX", "BAD_REF_AREA_CODE"}
     assert len(full) > 60
+    # One expectation covers several indicators; each finding names the indicator of its own row.
+    ranged = [f for f in full if f["rule_id"] in ("OUT_OF_RANGE", "NEGATIVE_VALUE")]
+    assert len({f["indicator_code"] for f in ranged}) > 5
+    assert all(f["message"].startswith(f["indicator_code"] + " is ") for f in ranged)
     assert sorted(map(key, sql)) == sorted(map(key, full))
     assert sql_units == full_units
 
@@ -74,3 +78,22 @@ def test_an_untranslatable_expectation_is_refused():
         expectation_sql({"type": "expect_column_values_to_be_between",
                          "kwargs": {"column": "obs_value", "row_condition": "obs_value > 3",
                                     "condition_parser": "pandas", "min_value": 0}})
+
+
+def test_committed_suite_is_the_one_the_catalogue_gives():
+    """expectations/fct_observations.json is generated (python -m pipelines.quality.expectations): it must match
+    the catalogue, and each indicator with bounds is in exactly one range expectation, with its own bounds."""
+    import json
+
+    from pipelines.quality.expectations import build_suite
+    from pipelines.reference import indicators
+
+    assert load_suite() == json.loads(json.dumps(build_suite()))
+    covered = [code for e in load_suite()["expectations"] for code in e["meta"].get("indicator_codes", [])]
+    bounded = {c: i for c, i in indicators().items() if i["min_value"] or i["max_value"]}
+    assert sorted(covered) == sorted(bounded)
+    for e in load_suite()["expectations"]:
+        for code in e["meta"].get("indicator_codes", []):
+            lo, hi = bounded[code]["min_value"], bounded[code]["max_value"]
+            assert e["kwargs"].get("min_value") == (float(lo) if lo else None)
+            assert e["kwargs"].get("max_value") == (float(hi) if hi else None)
