@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import os
 import random
+import re
 import sys
 import threading
 import time
@@ -119,6 +120,20 @@ def warehouse_lock(warehouse: str | Path, exclusive: bool = True, on_wait: Calla
 
 def _say_waiting_on_stderr() -> None:
     print(READER_WAIT_MESSAGE, file=sys.stderr, flush=True)
+
+
+# DuckDB takes up to 80% of the machine's memory for its buffers by default; bounded, it spills large sorts and
+# joins to disk instead, so that a full rebuild stays within a small server's memory (bench/RESULTS.md).
+DEFAULT_DUCKDB_MEMORY_LIMIT = "1GB"
+_MEMORY = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+
+
+def duckdb_memory_limit() -> str:
+    """MNR_DUCKDB_MEMORY_LIMIT (default 1GB), for the pipeline's DuckDB connections and dbt's."""
+    limit = os.environ.get("MNR_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT).strip()
+    if not _MEMORY.match(limit):
+        raise ValueError(f"MNR_DUCKDB_MEMORY_LIMIT is {limit!r}: write a size such as 1GB or 800MB")
+    return limit
 
 
 def kind() -> str:
@@ -322,6 +337,7 @@ def connect(path: str | Path, read_only: bool = False, attempts: int = 60,
                     raise
                 time.sleep(delay + random.random() * delay)
                 delay = min(delay * 1.5, 2.0)
+        conn.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
         db = Db(conn, "duckdb")
         try:
             yield db
