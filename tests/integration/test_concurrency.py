@@ -1,5 +1,5 @@
-"""DuckDB takes one writer: runs, readers and submissions started at the same moment take turns instead of
-failing (pipelines/resources.py warehouse lock, pipelines/ingest/archive.py rename)."""
+"""DuckDB takes one writer: runs and readers started at the same moment take turns instead of failing
+(pipelines/resources.py warehouse lock). Submissions at the same moment: tests/reliability/test_concurrency_many.py."""
 
 import os
 import subprocess
@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from conftest import SAMPLES
-from pipelines.ingest.archive import all_receipts, submit
+from pipelines.ingest.archive import submit
 from pipelines.ingest.load import read_submission
 
 MNR = str(Path(sys.executable).parent / "mnr")
@@ -121,26 +121,6 @@ def test_a_reader_waits_for_the_run_holding_the_warehouse(mnr_home):
     assert reader.returncode == 0, err
     assert out.splitlines() == ["answer", "43"]
     assert "waiting" not in err
-
-
-def test_submissions_at_the_same_moment_are_all_archived_once(mnr_home, tmp_path):
-    files = []
-    for i in range(3):
-        f = tmp_path / f"file{i}.csv"
-        f.write_text(f"indicator,time_period,value\nCJ_PROSECUTIONS,2022,{100 + i}\n")
-        files.append(f)
-    # Three different files and the same file three times, all at once.
-    commands = [[MNR, "submit", str(f), "--country", "KEN"] for f in files]
-    commands += [[MNR, "submit", str(files[0]), "--country", "UGA"]] * 3
-    results = _start_together(commands, _env(mnr_home))
-    assert all(code == 0 for code, _, _ in results), results
-    ids = [out.split()[0] for _, out, _ in results]
-    assert len(set(ids[:3])) == 3 and len(set(ids[3:])) == 1
-    receipts = all_receipts(mnr_home)
-    assert sorted(r.submission_id for r in receipts) == sorted(set(ids))
-    for r in receipts:
-        assert r.path(mnr_home).read_bytes() == files[0 if r.country == "UGA" else int(r.file_name[4])].read_bytes()
-    assert [p.name for p in mnr_home.landing.iterdir() if p.name.startswith(".")] == []  # no staging left over
 
 
 def test_nightly_processing_asks_for_what_is_pending_and_not_already_running(mnr_home, tmp_path):
