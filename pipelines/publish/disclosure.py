@@ -97,10 +97,11 @@ def control(rows: list[dict], child_person_counts: set[str], t: Thresholds | Non
         v = r["obs_value"]
         if r["indicator_code"] in child_person_counts and v is not None and 1 <= v <= t.suppress_max:
             _suppress(r, "C")
+    related = relations(rows)   # the relations depend on the rows' keys only, which suppression leaves alone
     changed = True
     while changed:  # to a fixed point: a secondary suppression may open a leak in another relation
         changed = False
-        for total, members in relations(rows):
+        for total, members in related:
             cells = [total, *members]
             unknown = [c for c in cells if is_unknown(c)]
             if len(unknown) != 1 or unknown[0]["obs_status"] != "Q":
