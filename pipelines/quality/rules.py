@@ -176,9 +176,15 @@ def _per_submission(rows) -> dict[str, int]:
 
 
 def _duplicates(conn, submission_ids):
-    """The same key twice with different values is an error; the second row is reported."""
+    """The same key twice with different values is an error; the second row is reported. Units: the keyed cells."""
+    keyed = """indicator_code is not null and time_period is not null
+              and sex is not null and age is not null and offence is not null"""
+    units = dict(conn.execute(
+        f"""select submission_id, count(*) from intermediate.int_observations_mapped
+            where submission_id in (select unnest(?::varchar[])) and {keyed} group by submission_id""",
+        [submission_ids]).fetchall())
     rows = conn.execute(
-        """
+        f"""
         with k as (
             select m.*, row_number() over (
                 partition by submission_id, ref_area, time_period, indicator_code, sex, age, offence
@@ -190,22 +196,16 @@ def _duplicates(conn, submission_ids):
                 partition by submission_id, ref_area, time_period, indicator_code, sex, age, offence
                 order by file_row, source_ref) as first_ref
             from intermediate.int_observations_mapped m
-            where submission_id in (select unnest(?::varchar[]))
-              and indicator_code is not null and time_period is not null
-              and sex is not null and age is not null and offence is not null
+            where submission_id in (select unnest(?::varchar[])) and {keyed}
         )
         select submission_id, country, sheet, file_row, value_column, value_raw, first_value, first_ref,
-               indicator_code, time_period, obs_value, n
-        from k order by submission_id, sheet, file_row
+               indicator_code, time_period, obs_value
+        from k where n > 1 order by submission_id, sheet, file_row
         """,
         [submission_ids],
     ).fetchall()
     out = []
-    units: dict[str, int] = {}
-    for sid, country, sheet, row, col, raw, first_value, first_ref, code, year, value, n in rows:
-        units[sid] = units.get(sid, 0) + 1
-        if n == 1:
-            continue
+    for sid, country, sheet, row, col, raw, first_value, first_ref, code, year, value in rows:
         same = first_value == value or (first_value is None and value is None)
         # The message names the other cell but not its value: values go in value/expected only, which the
         # shared report masks where a small count about children must not be echoed.

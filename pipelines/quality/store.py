@@ -64,11 +64,12 @@ def replace_findings(
             [stage, submission_ids],
         )
     if results:
-        conn.executemany(
-            "insert into quality.rule_results values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [[r.submission_id, stage, r.rule_id, r.level, r.severity, r.description, r.units, r.failed]
-             for r in results],
-        )
+        conn.insert_frame("quality.rule_results", pa.table({
+            "submission_id": [r.submission_id for r in results], "stage": [stage] * len(results),
+            "rule_id": [r.rule_id for r in results], "level": pa.array([r.level for r in results], pa.int32()),
+            "severity": [r.severity for r in results], "description": [r.description for r in results],
+            "units": pa.array([r.units for r in results], pa.int32()),
+            "failed": pa.array([r.failed for r in results], pa.int32())}))
     if not rows:
         return
     conn.insert_frame("quality.findings", findings_table(stage, rows))
