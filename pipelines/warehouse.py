@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import duckdb
@@ -302,6 +302,21 @@ def _open_postgres(read_only: bool):
                            application_name="mnr")
 
 
+def _open_duckdb(path: str | Path, read_only: bool, attempts: int):
+    delay = 0.1
+    for attempt in range(attempts):
+        try:
+            conn = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as e:
+            if "lock" not in str(e).lower() or attempt == attempts - 1:
+                raise
+            time.sleep(delay + random.random() * delay)
+            delay = min(delay * 1.5, 2.0)
+    conn.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
+    return conn
+
+
 @contextmanager
 def connect(path: str | Path, read_only: bool = False, attempts: int = 60,
             on_wait: Callable[[], None] | None = _say_waiting_on_stderr):
@@ -311,34 +326,12 @@ def connect(path: str | Path, read_only: bool = False, attempts: int = 60,
     it. DuckDB's own lock is retried too (with jitter), for processes outside this system that may hold the
     file, such as a DuckDB shell left open. Postgres readers take no lock: the server isolates them.
     """
-    if kind() == "postgres":
-        if read_only:
-            db = Db(_open_postgres(True), "postgres")
-            try:
-                yield db
-            finally:
-                db.close()
-            return
-        with warehouse_lock(path, exclusive=True, on_wait=on_wait):
-            db = Db(_open_postgres(False), "postgres")
-            try:
-                yield db
-            finally:
-                db.close()
-        return
-    with warehouse_lock(path, exclusive=not read_only, on_wait=on_wait):
-        delay = 0.1
-        for attempt in range(attempts):
-            try:
-                conn = duckdb.connect(str(path), read_only=read_only)
-                break
-            except duckdb.IOException as e:
-                if "lock" not in str(e).lower() or attempt == attempts - 1:
-                    raise
-                time.sleep(delay + random.random() * delay)
-                delay = min(delay * 1.5, 2.0)
-        conn.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
-        db = Db(conn, "duckdb")
+    on_postgres = kind() == "postgres"
+    with ExitStack() as held:
+        if not (on_postgres and read_only):
+            held.enter_context(warehouse_lock(path, exclusive=not read_only, on_wait=on_wait))
+        db = (Db(_open_postgres(read_only), "postgres") if on_postgres
+              else Db(_open_duckdb(path, read_only, attempts), "duckdb"))
         try:
             yield db
         finally:

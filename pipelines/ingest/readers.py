@@ -272,6 +272,8 @@ def _read_xlsx(path: Path) -> tuple[list[Table], list[Finding]]:
             names = set(z.namelist())
             total = sum(i.file_size for i in z.infolist())
             refused = None if total > XLSX_MAX_UNCOMPRESSED else _scan_parts(z)
+    # NotImplementedError is zipfile's answer to a compression method it cannot read; RuntimeError, to an
+    # encrypted member: both mean a workbook we cannot open.
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
         return [], [_level0(
             "FILE_TRUNCATED",

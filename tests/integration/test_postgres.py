@@ -26,6 +26,7 @@ from conftest import SAMPLES, warm_copy
 from pipelines.faults import WORKER_TAG
 from pipelines.reference import alias_rows, normalise_label, read_seed
 from pipelines.settings import DBT_PROJECT_DIR, bin_dir
+from pipelines.warehouse import postgres_settings
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("MNR_PG_HOST"),
@@ -41,9 +42,9 @@ ENV = ("MNR_HOME", "MNR_DAGSTER_PG_URL", "DAGSTER_HOME", "MNR_DUCKDB_PATH", "MNR
 
 
 def connect(database: str | None = None):
-    return psycopg.connect(host=os.environ["MNR_PG_HOST"], port=int(os.environ.get("MNR_PG_PORT", "5432")),
-                           user=os.environ["MNR_PG_USER"], password=os.environ.get("MNR_PG_PASSWORD", ""),
-                           dbname=database or os.environ["MNR_PG_DATABASE"], autocommit=True)
+    """The server of MNR_PG_*, in its own database or another."""
+    settings = postgres_settings()
+    return psycopg.connect(**{**settings, "dbname": database or settings["dbname"]}, autocommit=True)
 
 
 @pytest.fixture(scope="module")
