@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import duckdb
@@ -49,15 +48,12 @@ def test_two_runs_started_together_both_finish_and_leave_consistent_tables(warm_
     # A reader started while the runs go waits for them instead of failing on DuckDB's lock.
     reader = {}
 
-    def query_once_the_warehouse_exists():
-        deadline = time.monotonic() + 600
-        while not mnr_home.warehouse.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
+    def query():
         p = subprocess.run([MNR, "query", "select count(*) as n from information_schema.tables", "--format", "csv"],
                            env=env, capture_output=True, text=True, timeout=900)
         reader.update(code=p.returncode, out=p.stdout, err=p.stderr)
 
-    reader_thread = threading.Thread(target=query_once_the_warehouse_exists)
+    reader_thread = threading.Thread(target=query)
     reader_thread.start()
     results = _start_together([[MNR, "run", "--country", "KEN"], [MNR, "run", "--country", "FRA"]], env)
     reader_thread.join()
@@ -68,8 +64,9 @@ def test_two_runs_started_together_both_finish_and_leave_consistent_tables(warm_
         assert "Traceback" not in err
     assert reader["code"] == 0, reader
     assert "Could not set lock" not in reader["err"]
-    # One of the runs waited for the other and said so; both printed their verdicts.
-    assert sum("waiting for the running pipeline to finish" in out for _, out, _ in results) == 1
+    # At least one run waited for its turn and said so (both do when the reader took the first turn); both printed
+    # their verdicts.
+    assert sum("waiting for the running pipeline to finish" in out for _, out, _ in results) >= 1
     assert ken.submission_id in results[0][1] and fra.submission_id in results[1][1]
 
     with duckdb.connect(str(mnr_home.warehouse), read_only=True) as con:
