@@ -12,7 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from pipelines.settings import SAMPLES_DIR, prepare_environment
+from pipelines.runserver import SERVED, delegate
+from pipelines.settings import SAMPLES_DIR, paths, prepare_environment
 
 
 class UsageError(Exception):
@@ -354,6 +355,16 @@ def cmd_ui(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from pipelines.runserver import serve
+
+    p = prepare_environment()
+    try:
+        return serve(p.home, announce=lambda text: print(text, flush=True))
+    except RuntimeError as e:
+        raise UsageError(str(e)) from e
+
+
 # ---------------------------------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="mnr", description="MNR Data Hub: harmonised, quality-gated OCSEA statistics.")
@@ -385,6 +396,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_template)
     s = sub.add_parser("demo", help="submit the bundled samples and run everything")
     s.set_defaults(func=cmd_demo)
+    s = sub.add_parser("serve", help="keep the pipeline loaded: `mnr run`, `release` and `demo` then start at once")
+    s.set_defaults(func=cmd_serve)
     s = sub.add_parser("ui", help="start the Dagster UI on this project")
     s.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
     s.add_argument("--port", type=int, default=3000)
@@ -393,7 +406,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    if args.command in SERVED:
+        served = delegate(argv, paths().home)
+        if served is not None:
+            return served
     try:
         return args.func(args)
     except UsageError as e:
