@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib
 import json
 import os
 import signal
@@ -117,6 +118,21 @@ def preload() -> None:
     import pipelines.progress  # noqa: F401
     import pipelines.quality.expectations  # noqa: F401
     import great_expectations  # noqa: F401  (several seconds: the check imports it on every run otherwise)
+    import tempfile
+
+    import dagster as dg
+
+    # What Dagster imports when a run starts (its SQLite storage, alembic's migration checks, the run's logging):
+    # a throwaway instance in a temporary folder loads it, and the run's own instance is made in the child.
+    with tempfile.TemporaryDirectory() as d, dg.DagsterInstance.local_temp(d) as instance:
+        instance.get_runs(limit=1)
+    # And the rest that a run imports on its way (listed from a run's new sys.modules; a name gone in a later
+    # version of a library is only a module less preloaded).
+    for name in ("dagster._core.execution.execute_in_process", "dagster._core.executor.in_process",
+                 "dagster._core.execution.plan.active", "dagster._core.storage.local_compute_log_manager",
+                 "pyarrow.pandas_compat", "rich.live", "rich.status", "rich.table"):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
 
 
 def serve(home: Path, announce=print) -> int:
