@@ -9,6 +9,7 @@ charts alike.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
@@ -146,4 +147,19 @@ def write_feedback(folder: Path, doc: dict, context: dict | None = None) -> None
         completeness=context["completeness"], published=context["published"], small=suppression_max() + 1,
     )
     _atomic_write(folder / "report.html", html)
-    _atomic_write(folder / "findings.json", json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n")
+    _atomic_write(folder / "findings.json", findings_json(doc))
+
+
+def findings_json(doc: dict) -> str:
+    """The findings document, readable: a field per line and a finding per line. Built by hand around json's C
+    encoder, which writes compact JSON only: `indent=` takes the pure-Python encoder, half a second for a
+    submission with 7,000 findings."""
+    dump = functools.partial(json.dumps, ensure_ascii=False, default=str)
+    fields = []
+    for key, value in doc.items():
+        if key == "findings" and value:
+            text = "[\n    " + ",\n    ".join(map(dump, value)) + "\n  ]"
+        else:
+            text = dump(value)
+        fields.append(f"  {dump(key)}: {text}")
+    return "{\n" + ",\n".join(fields) + "\n}\n"
