@@ -86,12 +86,24 @@ def run_pipeline(countries: list[str] | None = None, progress=None) -> list[dict
         tags = {**range_tags(instance, run_for), **run_tags(run_for, ids, "mnr run")}
         result = _execute(p, instance, defs.resolve_job_def("process_submissions"), progress, tags)
         if not result.success:
-            failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+            failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+            if any(_interrupted(e.step_failure_data.error) for e in failures):
+                raise KeyboardInterrupt   # Ctrl-C: Dagster stopped the step and marked the run failed
+            failed = [e.step_key for e in failures]
             raise RuntimeError(
                 f"the run {result.run_id} failed at {', '.join(failed) or 'an unknown step'}; nothing half-published. "
                 "See the run in the Dagster UI (mnr ui) for the error, fix it and run `mnr run` again."
             )
     return [row for row in status_rows(p) if row["submission_id"] in set(ids)]
+
+
+def _interrupted(error) -> bool:
+    """Whether a step failed because the run was interrupted (Dagster turns SIGINT into this error)."""
+    while error is not None:
+        if error.cls_name in {"DagsterExecutionInterruptedError", "KeyboardInterrupt"}:
+            return True
+        error = error.cause
+    return False
 
 
 def _execute(p, instance, job, progress, tags):

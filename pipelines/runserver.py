@@ -137,7 +137,6 @@ def preload() -> None:
 
 def serve(home: Path, announce=print) -> int:
     """Serve commands for `home` until interrupted or until the code changes; return the exit status."""
-    preload()
     fingerprint = code_fingerprint()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     try:
@@ -145,7 +144,9 @@ def serve(home: Path, announce=print) -> int:
     except OSError as e:
         listener.close()
         raise RuntimeError(f"a run server already serves {home} ({e.strerror})") from e
+    # Listening before loading: a second server fails at once, and a command sent meanwhile waits its turn.
     listener.listen(16)
+    preload()
     # Children are never waited for here (each reports its status to its caller): the kernel reaps them.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
