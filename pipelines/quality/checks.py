@@ -5,7 +5,8 @@ year of a series, ...), each with `failed` true or false, so the report can say 
 tested, passed and failed. A failed unit becomes a finding that points at the cell the country wrote (sheet,
 row and column as in its file), found by joining the unit's source_ref back to the mapped cells.
 
-The rules read three temporary tables prepared once per run:
+The rules read three temporary tables prepared once per run, from _mapped (the run's cells of the dbt view
+intermediate.int_observations_mapped, taken by gate.run_stages):
   _sub     the harmonised observations of the run's submissions (marts.fct_observations), with catalogue columns
   _pub     the published observations of the run's countries, with the unsuppressed value (from the marts)
   _series  per submission: its own observations plus the country's published ones for keys it does not give,
@@ -45,7 +46,7 @@ def obs_key(alias: str) -> str:
 # The temporary tables, in order: (name, query). `?` is the list of the run's submission ids.
 PREPARE = [
     ("_run", """
-    select submission_id, min(country) as country from intermediate.int_observations_mapped
+    select submission_id, min(country) as country from _mapped
     where submission_id in (select unnest(?::varchar[])) group by submission_id"""),
     ("_sub", f"""
     select f.*, {obs_key('f')} as obs_key, i.indicator_type, i.unit_measure as catalogue_unit,
@@ -110,7 +111,7 @@ def run_checks(
         units = conn.execute(
             """select u.submission_id, u.value, u.expected, u.message, u.indicator_code, u.time_period,
                       u.obs_key, u.source_ref, m.sheet, m.file_row, m.value_column
-               from _units u left join intermediate.int_observations_mapped m
+               from _units u left join _mapped m
                    on m.submission_id = u.submission_id and m.source_ref = u.source_ref
                where u.failed
                order by u.submission_id, m.sheet nulls first, m.file_row nulls first, u.obs_key"""

@@ -26,6 +26,10 @@ STAGES = ("ingest", "expectations", "rules", "consistency", "history", "external
 
 def run_stages(conn: Db, submission_ids: list[str]) -> None:
     """Levels 1 (rules) to 4 for these submissions, and the acknowledgements."""
+    # The stages read the submissions' mapped cells some thirty times: taken once from the dbt view (which maps
+    # every cell through the label tables on each read) into _mapped.
+    conn.temp_table("_mapped", "select * from intermediate.int_observations_mapped "
+                               "where submission_id in (select unnest(?::varchar[]))", [submission_ids])
     rows, results = run_rules(conn, submission_ids)
     replace_findings(conn, "rules", submission_ids, rows, results)
     prepare(conn, submission_ids)

@@ -71,7 +71,7 @@ SERIES_HOLE = SqlCheck(
                        and s.indicator_code = y.indicator_code and s.sex = y.sex and s.age = y.age
                        and s.offence = y.offence and s.time_period = y.year)
            -- a cell the file gives but that failed an earlier check is reported there, not as a gap
-           and not exists (select 1 from intermediate.int_observations_mapped m where m.submission_id = y.submission_id
+           and not exists (select 1 from _mapped m where m.submission_id = y.submission_id
                            and m.indicator_code = y.indicator_code and m.time_period = y.year and m.sex = y.sex
                            and m.age = y.age and m.offence = y.offence) as failed,
            cast(null as double precision) as value, 'a value for every year ' || y.first || '–' || y.last as expected,

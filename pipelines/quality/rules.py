@@ -122,13 +122,14 @@ def run_rules(
     conn: Db, submission_ids: list[str]
 ) -> tuple[list[tuple[str, str, Finding]], list[RuleResult]]:
     """Every level-1 finding for these submissions, as (submission_id, country, finding), and how many units
-    (cells, keys, indicators) each rule tested and failed per submission."""
+    (cells, keys, indicators) each rule tested and failed per submission. Reads their cells from _mapped
+    (gate.run_stages)."""
     if not submission_ids:
         return [], []
     this_year = date.today().year
     out: list[tuple[str, str, Finding]] = []
     cells = dict(conn.execute(
-        """select submission_id, count(*) from intermediate.int_observations_mapped
+        """select submission_id, count(*) from _mapped
            where submission_id in (select unnest(?::varchar[])) group by submission_id""",
         [submission_ids]).fetchall())
     results: list[RuleResult] = []
@@ -140,7 +141,7 @@ def run_rules(
             select m.submission_id, m.country, m.sheet, m.file_row, {rule.value} as value,
                    {expected} as expected, {_COLUMN.format(field=rule.field)} as column_header,
                    m.indicator_code, m.time_period, m.value_column
-            from intermediate.int_observations_mapped m
+            from _mapped m
             where m.submission_id in (select unnest(?::varchar[])) and ({where})
             order by m.submission_id, m.sheet, m.file_row, m.value_column
         """
@@ -180,7 +181,7 @@ def _duplicates(conn, submission_ids):
     keyed = """indicator_code is not null and time_period is not null
               and sex is not null and age is not null and offence is not null"""
     units = dict(conn.execute(
-        f"""select submission_id, count(*) from intermediate.int_observations_mapped
+        f"""select submission_id, count(*) from _mapped
             where submission_id in (select unnest(?::varchar[])) and {keyed} group by submission_id""",
         [submission_ids]).fetchall())
     rows = conn.execute(
@@ -195,7 +196,7 @@ def _duplicates(conn, submission_ids):
                 first_value(source_ref) over (
                 partition by submission_id, ref_area, time_period, indicator_code, sex, age, offence
                 order by file_row, source_ref) as first_ref
-            from intermediate.int_observations_mapped m
+            from _mapped m
             where submission_id in (select unnest(?::varchar[])) and {keyed}
         )
         select submission_id, country, sheet, file_row, value_column, value_raw, first_value, first_ref,
@@ -247,16 +248,16 @@ def _completeness(conn, submission_ids):
         """select submission_id, min(country),
                   array_agg(distinct indicator_code) filter (where indicator_code is not null),
                   array_agg(distinct time_period) filter (where time_period is not null and indicator_code is not null)
-           from intermediate.int_observations_mapped
+           from _mapped
            where submission_id in (select unnest(?::varchar[])) group by submission_id""",
         [submission_ids],
     ).fetchall()
     pairs = conn.execute(
-        """select submission_id, indicator_code, time_period from intermediate.int_observations_mapped
+        """select submission_id, indicator_code, time_period from _mapped
            where submission_id in (select unnest($ids::varchar[])) and indicator_code is not null
            union
            select m.submission_id, p.indicator_code, p.time_period
-           from (select distinct submission_id, country from intermediate.int_observations_mapped
+           from (select distinct submission_id, country from _mapped
                  where submission_id in (select unnest($ids::varchar[]))) m
            join published.observations p on p.ref_area = m.country""",
         {"ids": submission_ids},

@@ -117,7 +117,7 @@ def acknowledge(conn: Db, submission_ids: list[str]) -> int:
         return 0
     conn.execute(
         """update quality.findings q set acknowledged = true, acknowledgement = trim(m.comment_raw)
-           from intermediate.int_observations_mapped m
+           from _mapped m
            where q.submission_id in (select unnest(?::varchar[])) and q.severity = 'warning'
              and q.source_ref is not null and m.submission_id = q.submission_id and m.source_ref = q.source_ref
              and nullif(trim(m.comment_raw), '') is not null""",
