@@ -91,6 +91,12 @@ class WarehouseDbt(DbtCliResource):
     def _initialize_dbt_core_adapter(self, args):
         return None
 
+    # dagster-dbt reads dbt's events as JSON on stdout and sets the file log (its target folder's dbt.log, at
+    # debug level) to JSON as well; written as text instead, the log reads better and a one-country dbt build
+    # takes about a second less (formatting every debug event as JSON).
+    def cli(self, args, **kwargs):
+        return super().cli([*args, "--log-format-file", "text"], **kwargs)
+
 
 # Resource objects are frozen pydantic models: the lock each one holds for its run is kept here.
 _runs_holding: dict[int, str] = {}
