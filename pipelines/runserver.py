@@ -62,6 +62,11 @@ def code_fingerprint() -> str:
     return h.hexdigest()
 
 
+def installation() -> list[str]:
+    """Which code a process runs: a server serves only callers of the same checkout and interpreter."""
+    return [str(REPO_ROOT), sys.executable]
+
+
 # ---------------------------------------------------------------------------------------------- caller side
 def delegate(argv: list[str], home: Path) -> int | None:
     """Run the command in the server serving `home`; return its exit status, or None when no server serves this
@@ -75,7 +80,7 @@ def delegate(argv: list[str], home: Path) -> int | None:
         sock.close()
         return None
     with sock:
-        request = {"argv": argv, "env": dict(os.environ), "cwd": os.getcwd()}
+        request = {"argv": argv, "env": dict(os.environ), "cwd": os.getcwd(), "installation": installation()}
         socket.send_fds(sock, [json.dumps(request).encode()], _terminal_fds())
         reply = json.loads(sock.recv(_MAX_MESSAGE) or b"{}")
         if "pid" not in reply:
@@ -165,10 +170,12 @@ def _serve_one(conn: socket.socket, listener: socket.socket, fingerprint: str) -
     """Fork a child for one command; False when the server must stop (its code is stale)."""
     _pid, uid, _gid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
                                                           struct.calcsize("3i")))
+    conn.settimeout(10)   # a caller that connects and sends nothing does not hold the server up
     try:
         message, fds, _flags, _addr = socket.recv_fds(conn, _MAX_MESSAGE, 3)
     except OSError:
         return True
+    conn.settimeout(None)
     try:
         if uid != os.getuid() or len(fds) != 3:
             return True
@@ -177,7 +184,15 @@ def _serve_one(conn: socket.socket, listener: socket.socket, fingerprint: str) -
                 conn.send(json.dumps({"refused": "the run server runs code older than what is on disk "
                                                  "(it stops now; start `mnr serve` again)"}).encode())
             return False
-        request = json.loads(message)
+        try:
+            request = json.loads(message)
+        except ValueError:
+            return True
+        if request.get("installation") != installation():
+            with contextlib.suppress(OSError):
+                conn.send(json.dumps({"refused": f"the run server for this MNR_HOME runs another installation "
+                                                 f"({' '.join(installation())})"}).encode())
+            return True
         pid = os.fork()
         if pid == 0:
             listener.close()
