@@ -420,12 +420,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
-    if args.command in SERVED:
-        served = delegate(argv, paths().home)
-        if served is not None:
-            return served
     try:
-        return args.func(args)
+        served = delegate(argv, paths().home) if args.command in SERVED else None
+        return served if served is not None else args.func(args)
     except UsageError as e:
         print(f"mnr {args.command}: {e}", file=sys.stderr)
         return 2

@@ -81,8 +81,11 @@ def delegate(argv: list[str], home: Path) -> int | None:
         return None
     with sock:
         request = {"argv": argv, "env": dict(os.environ), "cwd": os.getcwd(), "installation": installation()}
-        socket.send_fds(sock, [json.dumps(request).encode()], _terminal_fds())
-        reply = json.loads(sock.recv(_MAX_MESSAGE) or b"{}")
+        try:
+            socket.send_fds(sock, [json.dumps(request).encode()], _terminal_fds())
+            reply = json.loads(sock.recv(_MAX_MESSAGE) or b"{}")
+        except (OSError, ValueError):   # the server went away before starting the command
+            reply = {}
         if "pid" not in reply:
             print(f"mnr: {reply.get('refused', 'the run server did not answer')}; running here instead",
                   file=sys.stderr)
@@ -96,12 +99,12 @@ def delegate(argv: list[str], home: Path) -> int | None:
         for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(s, forward)
         # The status arrives when the child ends; an interrupted recv is retried (PEP 475), as the handler returns.
-        done = sock.recv(_MAX_MESSAGE)
-    if not done:
-        print("mnr: the run server's process for this command ended without an exit status "
-              "(killed?); see the run in the Dagster UI (mnr ui)", file=sys.stderr)
-        return 1
-    return int(json.loads(done)["exit"])
+        try:
+            return int(json.loads(sock.recv(_MAX_MESSAGE))["exit"])
+        except (OSError, ValueError, KeyError, TypeError):
+            print("mnr: the run server's process for this command ended without an exit status "
+                  "(killed?); see the run in the Dagster UI (mnr ui)", file=sys.stderr)
+            return 1
 
 
 def _terminal_fds() -> list[int]:

@@ -73,3 +73,41 @@ def test_publish_controls_only_affected_groups_with_the_same_result_as_the_whole
         using (ref_area, time_period, indicator_code, sex, age, offence, submission_id)
         where h.superseded_at is null and h.obs_value is not distinct from p.obs_value
           and h.obs_status = p.obs_status and h.obs_conf = p.obs_conf""").fetchone()[0] == len(got)
+
+
+def test_submissions_published_together_in_rounds_give_what_one_at_a_time_gives(monkeypatch):
+    from pipelines.publish import publish as publish_module
+
+    monkeypatch.setenv("MNR_SUPPRESS_MAX", "4")
+    keep = random.Random(5)
+    data = {"S1": cells("S1", 1),                                                       # KEN, UGA, PER
+            "S2": [c for c in cells("S2", 2, areas=("KEN",)) if keep.random() < 0.5],   # revises some KEN keys
+            "S3": cells("S3", 3, areas=("UGA",)),                                       # revises UGA
+            "S4": cells("S4", 4, areas=("MEX",))}                                       # a country of its own
+    order = ["S1", "S2", "S3", "S4"]
+    together, one_at_a_time, separate_calls = warehouse(), warehouse(), warehouse()
+    for conn in (together, one_at_a_time, separate_calls):
+        for sid in order:
+            conn.executemany(f"insert into marts.fct_observations values ({', '.join('?' * len(COLUMNS))})",
+                             data[sid])
+
+    # A submission waits for the earlier ones of its countries only.
+    assert publish_module.rounds(together, order) == [["S1", "S4"], ["S2", "S3"]]
+    counts = publish(together, order)
+    assert counts == {sid: len(data[sid]) for sid in order}
+    with monkeypatch.context() as m:   # the same call, publishing one submission per pass
+        m.setattr(publish_module, "rounds", lambda conn, ids: [[sid] for sid in ids])
+        assert publish(one_at_a_time, order) == counts
+    for sid in order:
+        publish(separate_calls, [sid])
+
+    def rows(conn, table, extra=""):
+        return sorted(conn.execute(f"select {', '.join(COLUMNS)}{extra} from {table}").fetchall(), key=repr)
+
+    # The same published table and history as one submission per pass...
+    assert rows(together, "published.observations") == rows(one_at_a_time, "published.observations")
+    assert (rows(together, "published.observation_history", ", superseded_at is null")
+            == rows(one_at_a_time, "published.observation_history", ", superseded_at is null"))
+    # ...and the same published table as one call per submission (whose history also keeps the values that the
+    # later submissions of the same call replaced before they were ever published).
+    assert rows(together, "published.observations") == rows(separate_calls, "published.observations")
