@@ -329,6 +329,10 @@ def markdown(res: dict) -> str:
             + (f"{c['ratio']:.1f}x" if "ratio" in c else "-")
             + f" | {gib(c['peak_rss'])} | {target} | {'pass' if c['passed'] else '**miss**'} |")
     for c in res["cases"]:
+        if c.get("floors") and len(c["floors"]) > 1:
+            lines += ["", f"{c['case'].capitalize()}, each run against the floor measured after it: "
+                          + ", ".join(f"{r['seconds']:.1f} s / {f['seconds']:.1f} s = {r['seconds'] / f['seconds']:.2f}x"
+                                      for r, f in zip(c["runs"], c["floors"])) + "."]
         if c["case"] == "latency":
             lines += ["", f"Latency is measured with `mnr serve` running for the home (started before the clock, as "
                           f"on a deployment); without it, every run pays the imports itself: "
