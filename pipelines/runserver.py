@@ -15,8 +15,9 @@ Written here rather than taken from a library: the pieces are the standard libra
 command line.
 
 Safety:
-- the socket is in the abstract namespace, named after MNR_HOME, and the server serves only its own user (the
-  peer's uid, from the kernel): another user cannot run commands as this one;
+- the socket is in the abstract namespace, named after MNR_HOME; each side checks the other's uid with the
+  kernel (SO_PEERCRED): the server serves only its own user, and a caller sends its environment and terminal
+  only to a server of its own user (another user could bind the name first);
 - the child runs in a process group of its own (Ctrl-C at the server's terminal stops the server, not runs);
 - when the code the server loaded changed on disk (pipelines/, the dbt project, installed packages), the server
   refuses the command and stops, and the caller runs it itself: a stale server never runs old code.
@@ -80,6 +81,12 @@ def delegate(argv: list[str], home: Path) -> int | None:
         sock.close()
         return None
     with sock:
+        # Anyone may bind an abstract name: the environment (passwords included) and the terminal go only to a
+        # server of this user.
+        if peer_uid(sock) != os.getuid():
+            print("mnr: the run server's socket for this MNR_HOME belongs to another user; running here instead",
+                  file=sys.stderr)
+            return None
         request = {"argv": argv, "env": dict(os.environ), "cwd": os.getcwd(), "installation": installation()}
         try:
             socket.send_fds(sock, [json.dumps(request).encode()], _terminal_fds())
@@ -105,6 +112,13 @@ def delegate(argv: list[str], home: Path) -> int | None:
             print("mnr: the run server's process for this command ended without an exit status "
                   "(killed?); see the run in the Dagster UI (mnr ui)", file=sys.stderr)
             return 1
+
+
+def peer_uid(sock: socket.socket) -> int:
+    """The user of the process at the other end of a Unix socket, as the kernel knows it."""
+    _pid, uid, _gid = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                                          struct.calcsize("3i")))
+    return uid
 
 
 def _terminal_fds() -> list[int]:
@@ -171,8 +185,7 @@ def serve(home: Path, announce=print) -> int:
 
 def _serve_one(conn: socket.socket, listener: socket.socket, fingerprint: str) -> bool:
     """Fork a child for one command; False when the server must stop (its code is stale)."""
-    _pid, uid, _gid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
-                                                          struct.calcsize("3i")))
+    uid = peer_uid(conn)
     conn.settimeout(10)   # a caller that connects and sends nothing does not hold the server up
     try:
         message, fds, _flags, _addr = socket.recv_fds(conn, _MAX_MESSAGE, 3)
