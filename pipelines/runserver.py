@@ -54,7 +54,7 @@ def code_fingerprint() -> str:
     installed packages (site-packages changes when one is added, removed or upgraded)."""
     files = [*sorted((REPO_ROOT / "pipelines").rglob("*.py")), *sorted(DBT_PROJECT_DIR.glob("*.yml")),
              *sorted(DBT_PROJECT_DIR.glob("models/**/*")), *sorted(DBT_PROJECT_DIR.glob("macros/**/*")),
-             DBT_PROJECT_DIR / "target" / "manifest.json", *map(Path, sys.path)]
+             DBT_PROJECT_DIR / "target" / "manifest.json", *(Path(p) for p in sys.path if p.endswith("-packages"))]
     h = hashlib.sha256()
     for f in files:
         with contextlib.suppress(OSError):

@@ -130,8 +130,8 @@ def reference_data(context: dg.AssetExecutionContext, dbt: DbtCliResource):
 def standardised(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Staging, intermediate and marts models, rebuilt for the run's countries only; dbt tests as checks."""
     # The countries go to dbt in MNR_COUNTRIES rather than --vars: a changed --vars value makes dbt parse the whole
-    # project again, a changed environment variable only the models that read it (macros/country_filter.sql).
-    # The dbt process takes a copy of this environment when it starts.
+    # project again, while macros/country_filter.sql reads the variable only when models run, so dbt keeps its
+    # parse from run to run. The dbt process takes a copy of this environment when it starts.
     os.environ["MNR_COUNTRIES"] = ",".join(context.partition_keys)
     try:
         invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context,

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pyarrow as pa
 
 from pipelines.quality.findings import STORED_FIELDS, Finding
-from pipelines.warehouse import Db
+from pipelines.warehouse import Db, fetch_dicts
 
 DDL = """
 create schema if not exists quality;
@@ -131,27 +131,25 @@ def acknowledge(conn: Db, submission_ids: list[str]) -> int:
 
 def findings_for(conn: Db, submission_id: str) -> list[dict]:
     ensure(conn)
-    cur = conn.execute(
+    return fetch_dicts(
+        conn,
         f"""select {', '.join('"' + f + '"' for f in STORED_FIELDS)} from quality.findings
             where submission_id = ?
             order by case severity when 'error' then 0 when 'warning' then 1 else 2 end,
                      level, sheet nulls first, "row" nulls first, rule_id, "column", indicator_code, time_period""",
         [submission_id],
     )
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
 def rule_results_for(conn: Db, submission_id: str) -> list[dict]:
     ensure(conn)
-    cur = conn.execute(
+    return fetch_dicts(
+        conn,
         """select rule_id, level, severity, description, sum(units)::integer as units, sum(failed)::integer as failed
            from quality.rule_results where submission_id = ?
            group by rule_id, level, severity, description order by level, rule_id""",
         [submission_id],
     )
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
 def record_verdict(conn, submission_id: str, country: str, verdict: str, c: dict[str, int]) -> None:
