@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 UV     := $(VENV)/bin/uv
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-fast bench docs lock clean
+.PHONY: install manifest run test test-fast bench docs lock clean
 
 install: $(STAMP)
 
@@ -18,9 +18,18 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check uv
 	$(UV) pip install --quiet --compile-bytecode --python $(PY) -r requirements.lock
 	$(UV) pip install --quiet --python $(PY) --no-deps -e .
-	MNR_DUCKDB_PATH=$(CURDIR)/data/warehouse.duckdb $(VENV)/bin/dbt parse --quiet \
-		--project-dir dbt_project --profiles-dir dbt_project
+	$(MAKE) --no-print-directory manifest
 	touch $(STAMP)
+
+# dbt's parse of the project (target/manifest.json, which the code location loads, and partial_parse.msgpack,
+# which dagster-dbt copies into each run's target folder). The project folder is given as an absolute path:
+# dbt records the seeds' paths relative to the folder it was given, and runs start dbt from dbt_project/, so a
+# relative `--project-dir dbt_project` left every seed path pointing nowhere on a fresh clone. The warehouse
+# path is only read by dbt when it connects, which parse does not; its log goes beside the manifest.
+manifest:
+	MNR_DUCKDB_PATH=/nonexistent/parse-only.duckdb $(VENV)/bin/dbt parse --quiet \
+		--project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR)/dbt_project \
+		--log-path $(CURDIR)/dbt_project/target
 
 run: install
 	$(VENV)/bin/mnr demo
@@ -37,7 +46,8 @@ bench: install
 # The data dictionary: dbt docs for the harmonised schema (open dbt_project/target/index.html).
 docs: install
 	MNR_DUCKDB_PATH=$(CURDIR)/data/warehouse.duckdb $(VENV)/bin/dbt docs generate \
-		--project-dir dbt_project --profiles-dir dbt_project
+		--project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR)/dbt_project \
+		--log-path $(CURDIR)/dbt_project/target
 
 # Re-pin the dependencies after editing pyproject.toml.
 lock:

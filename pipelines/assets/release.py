@@ -7,7 +7,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from pipelines.assets.standardise import Translator, dbt_project
+from pipelines.assets.standardise import Translator, dbt_project, target_path
 from pipelines.publish.profiles import write_profiles
 from pipelines.publish.release import cut, latest
 from pipelines.publish.verify import leaks
@@ -25,7 +25,7 @@ class ReleaseTranslator(Translator):
 def release_indicators(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Derived indicators (rates per 100,000 children, justice-funnel ratios) and MNR capability coverage, from
     the published values; restricted marts until a release applies disclosure control."""
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from dbt.cli(["build"], context=context, target_path=target_path("release_indicators")).stream()
 
 
 class ReleaseConfig(dg.Config):

@@ -34,3 +34,22 @@ def test_landing_sensor_requests_a_run_per_country_and_adds_partitions(mnr_home,
         assert all(r.tags["mnr/country"] == r.partition_key for r in runs)
         added = result.dynamic_partitions_requests[0]
         assert sorted(added.partition_keys) == ["KEN", "UGA"]
+
+
+def test_dbt_parse_records_paths_that_hold_from_the_project_folder():
+    """dagster-dbt starts dbt from dbt_project/ with the parse that `make install` wrote (its partial_parse.msgpack
+    is copied into each run's target folder). A parse given a relative project folder recorded every seed as
+    `dbt_project/../seeds/...`, found nowhere from there: the first `make run` of a fresh clone failed."""
+    import json
+
+    from pipelines.assets.standardise import dbt_project
+
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    seeds = [n for n in manifest["nodes"].values() if n["resource_type"] == "seed"]
+    assert seeds
+    for node in seeds:
+        root = node["root_path"]
+        assert root.startswith("/"), f"{node['unique_id']} was parsed from a relative folder {root!r}"
+        from pathlib import Path
+
+        assert (Path(root) / node["original_file_path"]).resolve().is_file(), node["unique_id"]
