@@ -377,6 +377,12 @@ def cmd_serve(args) -> int:
         raise UsageError(str(e)) from e
 
 
+def cmd_portal(args) -> int:
+    from pipelines.portal.server import serve
+
+    return serve(args.host, args.port, announce=lambda text: print(text, flush=True))
+
+
 # ---------------------------------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="mnr", description="MNR Data Hub: harmonised, quality-gated OCSEA statistics.")
@@ -410,6 +416,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_demo)
     s = sub.add_parser("serve", help="keep the pipeline loaded: `mnr run`, `release` and `demo` then start at once")
     s.set_defaults(func=cmd_serve)
+    s = sub.add_parser("portal", help="serve the web portal and the SDMX REST API")
+    s.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
+    s.add_argument("--port", type=int, default=8000)
+    s.set_defaults(func=cmd_portal)
     s = sub.add_parser("ui", help="start the Dagster UI on this project")
     s.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
     s.add_argument("--port", type=int, default=3000)
