@@ -6,9 +6,12 @@ import hashlib
 import importlib
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -22,32 +25,42 @@ from pipelines.settings import DBT_PROJECT_DIR, SEEDS_DIR, paths
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
-def _manifest_is_stale() -> bool:
-    manifest = dbt_project.manifest_path
+def _manifest_is_stale(project_dir: Path = DBT_PROJECT_DIR, seeds_dir: Path = SEEDS_DIR) -> bool:
+    manifest = project_dir / "target" / "manifest.json"
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
-    sources = [*DBT_PROJECT_DIR.glob("*.yml"), *DBT_PROJECT_DIR.glob("models/**/*"),
-               *DBT_PROJECT_DIR.glob("macros/**/*"), *DBT_PROJECT_DIR.glob("tests/**/*"), *SEEDS_DIR.glob("*.csv")]
+    sources = [*project_dir.glob("*.yml"), *project_dir.glob("models/**/*"), *project_dir.glob("macros/**/*"),
+               *project_dir.glob("tests/**/*"), *seeds_dir.glob("*.csv")]
     return any(f.stat().st_mtime > built for f in sources if f.is_file())
 
 
-def prepare_manifest(force: bool = False) -> None:
+def prepare_manifest(force: bool = False, project_dir: Path = DBT_PROJECT_DIR, seeds_dir: Path = SEEDS_DIR) -> None:
     """`dbt parse` writes target/manifest.json, which the code location needs at import time.
 
     The Makefile prepares it at install; this also re-parses after the dbt project or seeds change, so that
-    a fresh checkout or an edited model never loads a stale manifest.
+    a fresh checkout or an edited model never loads a stale manifest. Like `make manifest`, the parse writes only
+    its own files (manifest, partial parse, its log) in target/: without --log-path dbt would start a logs/ folder
+    in the project. It parses into a folder of its own and then moves the files into place, so that a process
+    loading the manifest meanwhile (the daemon, another run) never reads a half-written one.
     """
-    if force or _manifest_is_stale():
-        import os
-
-        env = dict(os.environ)
-        env.setdefault("MNR_DUCKDB_PATH", str(paths().warehouse))
+    if not (force or _manifest_is_stale(project_dir, seeds_dir)):
+        return
+    target = project_dir / "target"
+    target.mkdir(exist_ok=True)
+    env = dict(os.environ)
+    env.setdefault("MNR_DUCKDB_PATH", str(paths().warehouse))
+    with tempfile.TemporaryDirectory(prefix=".parse-", dir=target) as tmp:
+        if (target / "partial_parse.msgpack").exists():   # dbt re-parses only the files that changed
+            shutil.copy2(target / "partial_parse.msgpack", tmp)
         subprocess.run(
-            [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-             "--profiles-dir", str(DBT_PROJECT_DIR)],
-            check=True, env=env, cwd=DBT_PROJECT_DIR,
+            [dbt_executable(), "parse", "--quiet", "--project-dir", str(project_dir),
+             "--profiles-dir", str(project_dir), "--target-path", tmp, "--log-path", tmp],
+            check=True, env=env, cwd=project_dir,
         )
+        for f in sorted(Path(tmp).iterdir(), key=lambda f: f.name == "manifest.json"):   # the manifest last
+            if f.is_file():
+                os.replace(f, target / f.name)
 
 
 prepare_manifest()

@@ -182,12 +182,14 @@ def test_materialize_one_country_through_dagster(first_run):
     assert ("ZAF", 2023, "CJ_CONVICTIONS", "_T", "_T", "_T", 97.0, "A", r.submission_id) in published(home)
 
 
-def test_dbt_unit_tests_pass(first_run):
+def test_dbt_unit_tests_pass(first_run, tmp_path):
     home, *_ = first_run
     from pipelines.resources import dbt_executable
 
+    # Its own target and log folders: nothing is written inside the checkout.
     out = subprocess.run(
         [dbt_executable(), "test", "--select", "test_type:unit", "--project-dir", str(REPO / "dbt_project"),
-         "--profiles-dir", str(REPO / "dbt_project")], capture_output=True, text=True)
+         "--profiles-dir", str(REPO / "dbt_project"), "--target-path", str(tmp_path / "target"),
+         "--log-path", str(tmp_path / "logs")], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout[-3000:]
     assert "PASS=3" in out.stdout

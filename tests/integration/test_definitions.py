@@ -53,3 +53,22 @@ def test_dbt_parse_records_paths_that_hold_from_the_project_folder():
         from pathlib import Path
 
         assert (Path(root) / node["original_file_path"]).resolve().is_file(), node["unique_id"]
+
+
+def test_a_stale_manifest_is_parsed_again_without_writing_dbt_logs_in_the_project(tmp_path):
+    """A run whose dbt project changed since install parses it again at import (prepare_manifest). dbt's default
+    log folder is the project's logs/: the parse writes its log beside the manifest instead, and moves its files
+    into target/ only when they are complete. On a copy of the project, so the checkout's manifest stays put."""
+    import shutil
+
+    from pipelines.assets.standardise import prepare_manifest
+    from pipelines.settings import DBT_PROJECT_DIR, SEEDS_DIR
+
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    shutil.copytree(SEEDS_DIR, tmp_path / "seeds")
+    prepare_manifest(project_dir=project, seeds_dir=tmp_path / "seeds")
+    assert (project / "target" / "manifest.json").is_file()
+    assert (project / "target" / "dbt.log").is_file()
+    assert not (project / "logs").exists(), "dbt wrote its log into the project folder"
+    assert not [p for p in (project / "target").iterdir() if p.name.startswith(".parse-")]
