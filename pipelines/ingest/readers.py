@@ -224,7 +224,9 @@ def _sniff_delimiter(text: str) -> str:
 
 def _read_json(text: str) -> tuple[list[Table], list[Finding]]:
     try:
-        doc = json.loads(text)
+        # Numbers and NaN/Infinity are kept as written: a value of 5,000 digits is one cell the rules refuse
+        # (int() refuses over 4,300 digits, float() makes it inf), and NaN reads as the missing-value marker it is.
+        doc = json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
     except (json.JSONDecodeError, RecursionError) as e:
         where = f" at line {e.lineno}, column {e.colno}: {e.msg}" if isinstance(e, json.JSONDecodeError) else ""
         return [], [_level0(
@@ -242,13 +244,13 @@ def _read_json(text: str) -> tuple[list[Table], list[Finding]]:
             "The JSON must be a list of records, e.g. [{\"indicator\": \"CJ_PROSECUTIONS\", \"time_period\": "
             "2022, \"value\": 41}, ...], or an object with one such list.",
         )]
-    header: list[str] = []
+    fields: dict[str, None] = {}   # the fields in order of first appearance (a dict: a list's `in` is quadratic)
     for r in records:
-        for k in r:
-            if k not in header:
-                header.append(k)
-    if len(header) > MAX_COLUMNS:
-        return [], [_level0("FILE_TOO_WIDE", f"The records have {len(header)} fields; at most {MAX_COLUMNS} are read.")]
+        fields.update(dict.fromkeys(r))
+        if len(fields) > MAX_COLUMNS:
+            return [], [_level0("FILE_TOO_WIDE", f"The records have more than {MAX_COLUMNS} different fields; "
+                                "at most that many are read. Send one record per value, with the same fields.")]
+    header = list(fields)
     rows = [header] + [[_json_text(r.get(k)) for k in header] for r in records]
     return [Table(sheet=None, rows=rows, kind="json")], []
 
@@ -345,21 +347,49 @@ def _read_xlsx(path: Path) -> tuple[list[Table], list[Finding]]:
     return tables, findings
 
 
-CELL_REF = re.compile(rb'<c [^>]*?r="([A-Z]{1,3})([0-9]{1,7})"')
+# A row or cell element of a worksheet, with or without a namespace prefix (x:row), and its attributes.
+_SHEET_TAG = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>')
+_ROW_ATTR = re.compile(rb'\sr="([0-9]{1,9})"')
+_CELL_ATTR = re.compile(rb'\sr="([A-Z]{1,4})([0-9]{1,9})"')
+
+
+class _SheetExtent:
+    """Where a worksheet's cells reach, as calamine places them: a row or cell that carries its reference (r="5",
+    r="C5") is there; one that carries none follows the one before it. calamine allocates that whole grid."""
+
+    def __init__(self):
+        self.rows = self.cols = 0
+        self._row = self._col = 0
+
+    def feed(self, xml: bytes) -> None:
+        for tag, attrs in _SHEET_TAG.findall(xml):
+            if tag == b"row":
+                m = _ROW_ATTR.search(attrs)
+                self._row = int(m.group(1)) if m else self._row + 1
+                self._col = 0
+            else:
+                m = _CELL_ATTR.search(attrs)
+                if m:
+                    self._col, self._row = _column_number(m.group(1)), int(m.group(2))
+                else:
+                    self._col += 1
+                self.cols = max(self.cols, self._col)
+            self.rows = max(self.rows, self._row)
 
 
 def _scan_parts(z: zipfile.ZipFile) -> Finding | None:
     """Decompress every part once, in bounded chunks, before calamine sees the file. calamine allocates a
-    sheet's whole grid up front (one cell at XFD1048576 asks for 500 GB and aborts the process), so this pass
-    finds each worksheet's extent from its cell references and refuses a grid over MAX_SHEET_CELLS. It also
-    checks the zip's declared sizes against the real ones (zipfile checks size and CRC, so a bomb that lies
-    about its size fails here with BadZipFile, and the total is capped), and refuses an XML part whose prolog
-    declares a DOCTYPE or entities (calamine does not expand them, but a refusal that says why beats a
-    'damaged file' message)."""
+    sheet's whole grid up front (one cell at XFD1048576 asks for 512 GiB and aborts the process), so this pass
+    finds each worksheet's extent as calamine computes it (where its cells reach, with or without cell references;
+    calamine sizes the grid from the cells, not from the sheet's declared <dimension>) and refuses a grid over
+    MAX_SHEET_CELLS. It also checks the zip's declared sizes against the real
+    ones (zipfile checks size and CRC, so a bomb that lies about its size fails here with BadZipFile, and the
+    total is capped), and refuses an XML part whose prolog declares a DOCTYPE or entities (calamine does not
+    expand them, but a refusal that says why beats a 'damaged file' message)."""
     total = 0
     for info in z.infolist():
         sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
-        rows = cols = 0
+        extent = _SheetExtent()
         with z.open(info) as part:
             head = part.read(4096)
             if info.filename.endswith((".xml", ".rels")) and (b"<!DOCTYPE" in head or b"<!ENTITY" in head):
@@ -373,15 +403,20 @@ def _scan_parts(z: zipfile.ZipFile) -> Finding | None:
                 if total > XLSX_MAX_UNCOMPRESSED:
                     raise zipfile.BadZipFile("expands beyond its declared size")
                 if sheet:
-                    for letters, digits in CELL_REF.findall(tail + chunk):
-                        rows = max(rows, int(digits))
-                        cols = max(cols, _column_number(letters))
-                    tail = chunk[-64:]
+                    # Whole tags only: the text after the last '<' waits for the next chunk.
+                    data = tail + chunk
+                    cut = data.rfind(b"<")
+                    cut = len(data) if cut < 0 else cut
+                    extent.feed(data[:cut])
+                    tail = data[cut:]
                 chunk = part.read(1 << 20)
-        if rows * cols > MAX_SHEET_CELLS:
+            if sheet:
+                extent.feed(tail)
+        cells = extent.rows * extent.cols
+        if cells > MAX_SHEET_CELLS:
             return _level0(
-                "FILE_TOO_LARGE", f"A sheet of the workbook ({info.filename}) reaches row {rows} and column "
-                f"{column_letter(cols - 1)}: {rows * cols:,} cells, more than can be read. Delete the empty rows "
+                "FILE_TOO_LARGE", f"A sheet of the workbook ({info.filename}) reaches row {extent.rows} and column "
+                f"{column_letter(extent.cols - 1)}: {cells:,} cells, more than can be read. Delete the empty rows "
                 "and columns after the table (or copy the table into a new workbook) and send it again.")
     return None
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from hostile_files import json_with_a_long_number, json_with_many_keys, workbook_without_cell_references
 from pipelines.ingest.archive import safe_file_name, submit
 
 # The child: archive, read, report. RLIMIT_AS caps the address space (a blow-up raises MemoryError, reported as a
@@ -180,6 +181,16 @@ def test_an_xlsx_with_a_huge_grid_is_refused_by_its_dimensions(tmp_path):
     assert "FILE_TOO_LARGE" in rules(out) and out["records"] == 0
 
 
+def test_an_xlsx_whose_cells_carry_no_references_is_refused_before_calamine_sizes_it(tmp_path):
+    # 2 KB: a row numbered 1,048,576 with 16,384 cells that carry no reference. calamine places each after the one
+    # before and asked for 512 GiB (the process aborted with exit 134); the scan places them the same way.
+    f = workbook_without_cell_references(tmp_path / "no_refs.xlsx")
+    assert f.stat().st_size < 4096
+    out = ingest(f, tmp_path)
+    assert rules(out) == {"FILE_TOO_LARGE"} and out["records"] == 0
+    assert "row 1048576 and column XFD" in out["findings"][0]["message"]
+
+
 # ---------------------------------------------------------------------------------------------- text
 def test_an_enormous_single_line_gives_a_finding(tmp_path):
     f = tmp_path / "long_line.csv"
@@ -231,3 +242,19 @@ def test_a_million_row_csv_is_read_in_bounded_time_and_memory(tmp_path):
     assert out["records"] == 1_000_000
     assert out["peak_rss_mib"] < 1536, out["peak_rss_mib"]
     assert out["seconds"] < 120, out["seconds"]
+
+
+# ---------------------------------------------------------------------------------------------- json
+def test_a_json_value_of_5000_digits_is_read_as_written(tmp_path):
+    # json.loads turned it into an int, which refuses more than 4,300 digits: an uncaught ValueError. Kept as
+    # text, it is one cell the rules refuse (as beyond what a number can hold), and the file is read.
+    out = ingest(json_with_a_long_number(tmp_path / "long_number.json"), tmp_path)
+    assert out["records"] == 1 and not rules(out)
+    assert out["values"] == ["9" * 5000]
+
+
+def test_json_with_80000_distinct_keys_is_refused_in_linear_time(tmp_path):
+    # The header was collected in a list (`key not in header`): 80,000 keys took 25 s. A bound that separates
+    # linear from quadratic by two orders of magnitude, not a benchmark.
+    out = ingest(json_with_many_keys(tmp_path / "keys.json"), tmp_path)
+    assert rules(out) == {"FILE_TOO_WIDE"} and out["seconds"] < 5
