@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import pandas as pd
 
+from pipelines.ingest.personal import personal_data_columns
 from pipelines.ingest.readers import Table, column_letter
 from pipelines.quality.findings import Finding
-from pipelines.reference import aliases, closest_labels, normalise_label, read_seed
+from pipelines.reference import aliases, closest_labels, normalise_label
 
 FIELDS = ("ref_area", "time_period", "indicator", "sex", "age", "offence", "value", "unit", "obs_status", "comment")
 REQUIRED = ("indicator", "time_period", "value")
@@ -64,25 +64,6 @@ class ColumnMap:
         if self.indicator_columns and "time_period" in self.fields:
             return "wide_indicators"
         return "unknown"
-
-
-@lru_cache(maxsize=None)
-def _personal_labels() -> tuple[str, ...]:
-    return tuple(normalise_label(r["label"]) for r in read_seed("personal_data_labels"))
-
-
-def personal_data_columns(headers: list[str]) -> list[str]:
-    """Headers naming personal data. One-word labels ("name") must be the whole header, so that
-    "Indicator name" is not mistaken for a person's name; longer labels ("date of birth") may be part of it."""
-    labels = _personal_labels()
-    found = []
-    for h in headers:
-        n = normalise_label(h)
-        if n and any(
-            n == lab or (" " in lab and re.search(rf"(^| ){re.escape(lab)}( |$)", n)) for lab in labels
-        ):
-            found.append(h)
-    return found
 
 
 def map_header(row: list[str], country: str | None, sheet: str | None, header_row: int) -> ColumnMap:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
 from pipelines.ingest.archive import Receipt
 from pipelines.ingest.layout import RECORD_COLUMNS, extract_records, structure_ids
+from pipelines.ingest.personal import RULE as PERSONAL_DATA, screen_table
 from pipelines.ingest.readers import read_tables
 from pipelines.quality.findings import Finding
 from pipelines.reference import normalise_label
@@ -60,15 +63,18 @@ class IngestResult:
 
 
 def read_submission(paths: Paths, receipt: Receipt) -> IngestResult:
-    tables, findings = read_tables(receipt.path(paths))
+    tables, findings = read_tables(submitted_file(paths, receipt))
     frames: list[pd.DataFrame] = []
     columns: list[dict] = []
     layouts: list[str] = []
     structures: list[str] = []
     for table in tables:
         df, table_findings, cm = extract_records(table, receipt.country)
-        if any(f.rule_id == "PERSONAL_DATA" for f in table_findings):
-            return IngestResult(receipt, pd.DataFrame(columns=list(RECORD_COLUMNS)), table_findings, quarantined=True)
+        df, screened = screen_table(table, cm, df, receipt.country)
+        table_findings += screened
+        refused = [f for f in table_findings if f.rule_id == PERSONAL_DATA]
+        if refused:   # only the refusal: other findings could quote the personal data
+            return IngestResult(receipt, pd.DataFrame(columns=list(RECORD_COLUMNS)), refused, quarantined=True)
         if table.hidden:
             continue
         is_notes = table.sheet is not None and normalise_label(table.sheet) in NOTES_SHEETS
@@ -97,11 +103,28 @@ def read_submission(paths: Paths, receipt: Receipt) -> IngestResult:
     return IngestResult(receipt, records, findings, layouts, columns=columns, structure_ids=structures)
 
 
+def quarantined_file(paths: Paths, receipt: Receipt) -> Path:
+    return paths.quarantine / receipt.country / receipt.submission_id / receipt.file_name
+
+
+def submitted_file(paths: Paths, receipt: Receipt) -> Path:
+    """The archived file, or its quarantined original once the file was refused as personal data."""
+    archived = receipt.path(paths)
+    return archived if archived.exists() or not quarantined_file(paths, receipt).exists() else quarantined_file(paths, receipt)
+
+
 def quarantine(paths: Paths, receipt: Receipt) -> None:
-    """Keep a refused file apart from the data (it stays in the archive too: nothing submitted is lost)."""
+    """Move a file refused as personal data out of the landing archive into quarantine: its original is kept
+    byte for byte there (nothing submitted is lost), readable by that country's group only, and nowhere else.
+    The receipt stays in landing, so the submission and its verdict are still known."""
     target = country_folder(paths.quarantine / receipt.country / receipt.submission_id)
-    shutil.copyfile(receipt.path(paths), target / receipt.file_name)
-    country_file(target / receipt.file_name)   # readable by that country's group only (SECURITY.md)
+    kept = target / receipt.file_name
+    if not kept.exists():
+        tmp = target / f".incoming-{receipt.file_name}"
+        shutil.copyfile(receipt.path(paths), tmp)
+        country_file(tmp)   # readable by that country's group only (SECURITY.md), before it appears
+        os.replace(tmp, kept)
+    receipt.path(paths).unlink(missing_ok=True)
 
 
 def write_raw(conn: Db, result: IngestResult) -> None:
