@@ -17,16 +17,15 @@ import re
 import tempfile
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
 from pipelines.feedback.charts import series_svg
 from pipelines.feedback.context import is_small_child_count, suppression_max
+from pipelines.pages import environment, with_policy
 from pipelines.publish.exports import csv_cell
 from pipelines.quality.findings import FINDING_FIELDS, OPTIONAL_FIELDS, counts, verdict
 from pipelines.settings import country_file, country_folder
 
 TEMPLATES = Path(__file__).parent / "templates"
-_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+_env = environment(TEMPLATES)
 
 
 def findings_document(receipt, findings: list[dict], published_values: int) -> dict:
@@ -142,10 +141,10 @@ def write_feedback(folder: Path, doc: dict, context: dict | None = None) -> None
     groups = collapse([_shareable(f) for f in doc["findings"]])
     charts = [{**c, "svg": series_svg(c["points"], f"{c['indicator_code']} {c['breakdown']}")}
               for c in context["charts"]]
-    html = _env.get_template("report.html.j2").render(
+    html = with_policy(_env.get_template("report.html.j2").render(
         doc=doc, groups=groups, why=why(doc, groups), rules=context["rules"], charts=charts,
         completeness=context["completeness"], published=context["published"], small=suppression_max() + 1,
-    )
+    ))
     _atomic_write(folder / "report.html", html)
     _atomic_write(folder / "findings.json", findings_json(doc))
 

@@ -14,7 +14,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What spreadsheet software reads as the start of a formula (OWASP's CSV injection list, with the full-width
+# forms that some spreadsheets fold to the ASCII ones, and a line feed).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 
 SDMX_AGENCY = "MNR"
 SDMX_DATAFLOW = "DF_MNR_OCSEA"
@@ -98,16 +100,17 @@ def sdmx_schema():
 
 
 def write_sdmx_csv(path: Path, rows: list[dict]) -> None:
-    """SDMX-CSV 2.0 by pysdmx (ACTION I). Machine exchange: values are written exactly as published, without
-    the spreadsheet neutralisation of observations.csv."""
+    """SDMX-CSV 2.0 by pysdmx (ACTION I), formula-safe like observations.csv: SDMX-CSV files are opened in
+    spreadsheets too, so a text that a spreadsheet would run (a country's footnote `=HYPERLINK(...)`) starts
+    with an apostrophe; codes and numbers never do."""
     import pandas as pd
     from pysdmx.io.csv.sdmx20.writer import write
     from pysdmx.io.pd import PandasDataset
 
     cols = [*SDMX_DIMENSIONS, "OBS_VALUE", *SDMX_ATTRIBUTES]
     data = pd.DataFrame(
-        [[number_text(r[SDMX_FROM[c]]) if c == "OBS_VALUE" else ("" if r[SDMX_FROM[c]] is None else str(r[SDMX_FROM[c]]))
-          for c in cols] for r in rows],
+        [[number_text(r[SDMX_FROM[c]]) if c == "OBS_VALUE" else csv_cell(r[SDMX_FROM[c]]) for c in cols]
+         for r in rows],
         columns=cols, dtype="string",
     )
     text = write([PandasDataset(structure=sdmx_schema(), data=data)])

@@ -13,14 +13,14 @@ from collections import defaultdict
 from pathlib import Path
 
 import duckdb
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from pipelines.pages import environment, with_policy
 from pipelines.publish.exports import number_text
 from pipelines.warehouse import fetch_dicts
 from pipelines.publish.release import latest
 
 TEMPLATES = Path(__file__).parent / "templates"
-_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+_env = environment(TEMPLATES)
 
 RELEASE_FILES = ("observations.csv", "observations.parquet", "observations.sdmx.csv", "derived_indicators.csv",
                  "capability_coverage.csv", "datapackage.json", "CHANGES.md", "MANIFEST.sha256", "release.duckdb")
@@ -97,7 +97,7 @@ def write_profiles(p, release: tuple[str, Path] | None = None) -> list[Path]:
         links = [{"name": f, "href": os.path.relpath(folder / f, out_dir)} for f in RELEASE_FILES
                  if (folder / f).exists()]
         for country in countries:
-            html = template.render(p=profile(db, country), release_id=release_id, links=links)
+            html = with_policy(template.render(p=profile(db, country), release_id=release_id, links=links))
             path = out_dir / f"{country}.html"
             tmp = path.with_suffix(".html.tmp")
             tmp.write_text(html, encoding="utf-8")
