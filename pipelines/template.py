@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.ingest.layout import FIELDS, HELPER_COLUMN_SUFFIX
+from pipelines.ingest.layout import CANONICAL_FIELDS as FIELDS
+from pipelines.ingest.layout import HELPER_COLUMN_SUFFIX
 from pipelines.reference import indicators, read_seed
 
 DATA_ROWS = 500                 # rows prepared with drop-down lists and helper formulas on each domain sheet

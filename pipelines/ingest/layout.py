@@ -21,14 +21,22 @@ from pipelines.ingest.readers import Table, column_letter
 from pipelines.quality.findings import Finding
 from pipelines.reference import aliases, closest_labels, normalise_label
 
-FIELDS = ("ref_area", "time_period", "indicator", "sex", "age", "offence", "value", "unit", "obs_status", "comment")
+# The canonical long layout (DESIGN.md section 5), which the Excel template writes.
+CANONICAL_FIELDS = ("ref_area", "time_period", "indicator", "sex", "age", "offence", "value", "unit", "obs_status",
+                    "comment")
+# Every field a file's column can hold: the canonical ones, Eurostat's observation flags and SDMX CONF_STATUS.
+FIELDS = (*CANONICAL_FIELDS, "obs_flag", "obs_conf")
+# The fields that tell one value of a file from another: rows equal on them hold the same key.
+KEY_FIELDS = ("ref_area", "time_period", "indicator", "sex", "age", "offence", "unit")
 REQUIRED = ("indicator", "time_period", "value")
 RECORD_COLUMNS = (
     "sheet", "file_row", "source_ref", "value_column",
     *(f"{f}_raw" for f in FIELDS), "value_num", "value_state",
 )
 # Recognised missing-value markers (DESIGN.md section 5): kept as "no value", never turned into a number.
-MISSING_MARKERS = {"", "..", "nan", "#n/a", "n/a", "n/d", "s/o", "-", "na", "…", "x"}
+MISSING_MARKERS = {"", "..", "nan", "#n/a", "n/a", "n/d", "s/o", "-", "na", "…", "x", ":"}
+# A Eurostat value with its flags: `7644 p`, `12 bep`, `: c` (flags are lower-case letters after a space).
+_FLAGGED = re.compile(r"^\s*(:|[-+]?[0-9][0-9.,]*)\s+([a-z]{1,4})\s*$")
 _YEAR = re.compile(r"^\s*((?:19|20)\d\d)(?:\.0+)?\s*$")
 HEADER_SCAN_ROWS = 30
 # A column whose header ends with this is for people only (the template's indicator name and unit): not read.
@@ -50,6 +58,9 @@ class ColumnMap:
     # A second header row under the years (a year merged across F / M / Total columns): column index ->
     # (field, label as written), e.g. {2: ("sex", "Girls")}; the data then start one row lower.
     sub_headers: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # Fields a mapping gives as constants (e.g. indicator CJ_OFFENCES_RECORDED for Eurostat's crim_off_cat).
+    constants: dict[str, str] = field(default_factory=dict)
+    mapping: str | None = None            # the id of the mapping that read the file, if any
 
     @property
     def last_header_row(self) -> int:
@@ -57,11 +68,12 @@ class ColumnMap:
 
     @property
     def layout(self) -> str:
-        if "value" in self.fields:
+        given = set(self.fields) | set(self.constants)
+        if "value" in given:
             return "long"
-        if self.year_columns and "indicator" in self.fields:
+        if self.year_columns and "indicator" in given:
             return "wide_years"
-        if self.indicator_columns and "time_period" in self.fields:
+        if self.indicator_columns and "time_period" in given:
             return "wide_indicators"
         return "unknown"
 
@@ -171,13 +183,16 @@ def parse_number(text: str, decimal_comma: bool) -> float | None:
         return None
 
 
-def extract_records(table: Table, country: str | None) -> tuple[pd.DataFrame, list[Finding], ColumnMap | None]:
-    """One record per data cell of the table, and the findings about its structure."""
+def extract_records(table: Table, country: str | None, mapping=None
+                    ) -> tuple[pd.DataFrame, list[Finding], ColumnMap | None]:
+    """One record per data cell of the table, and the findings about its structure. A mapping
+    (pipelines/ingest/mappings.py) that matches the table says which column holds what, and which rows are out
+    of scope."""
     findings: list[Finding] = []
     where = {"sheet": table.sheet}
     if not any(any(c.strip() for c in r) for r in table.rows):
         return _empty(), findings, None
-    cm = find_header(table, country)
+    cm = mapping.column_map(table) if mapping is not None else find_header(table, country)
     # Personal data is refused whatever else the header holds.
     scan_headers = cm.headers if cm else [c for r in table.rows[:HEADER_SCAN_ROWS] for c in r]
     personal = personal_data_columns(scan_headers)
@@ -202,7 +217,7 @@ def extract_records(table: Table, country: str | None) -> tuple[pd.DataFrame, li
             ), **where,
         ))
         return _empty(), findings, None
-    missing = [f for f in REQUIRED if f not in cm.fields and not (
+    missing = [f for f in REQUIRED if f not in cm.fields and f not in cm.constants and not (
         (f == "value" and cm.layout in ("wide_years", "wide_indicators"))
         or (f == "time_period" and cm.layout == "wide_years")
         or (f == "indicator" and cm.layout == "wide_indicators")
@@ -215,7 +230,7 @@ def extract_records(table: Table, country: str | None) -> tuple[pd.DataFrame, li
         ))
         return _empty(), findings, cm
 
-    findings.extend(_unread_columns(cm, country))
+    findings.extend(_unread_columns(cm, country, mapping))
 
     block: list[tuple[int, list[str]]] = []
     # Cells that say nothing on their own: a pre-filled country code, the template's helper columns.
@@ -235,6 +250,13 @@ def extract_records(table: Table, country: str | None) -> tuple[pd.DataFrame, li
     findings.extend(_rows_below(table, cm, end, passive))
     block, deletions = _sdmx_deletions(table, cm, block)
     findings.extend(deletions)
+    if mapping is not None:
+        block, left_out = mapping.filter_rows(table, cm, block)
+        findings.extend(left_out)
+    varying = _varying_unread_column(table, cm, block, mapping)
+    if varying is not None:
+        findings.append(varying)
+        return _empty(), findings, cm
     recs, ambiguous = _records(table, cm, block)
     findings.extend(ambiguous)
     return recs, findings, cm
@@ -256,7 +278,10 @@ def _records(table: Table, cm: ColumnMap, block: list[tuple[int, list[str]]]) ->
         return _empty(), []
     file_rows = [r for r, _ in block]
 
-    def column(i: int | None) -> list[str]:
+    def column(f: str) -> list[str]:
+        if f in cm.constants:
+            return [cm.constants[f]] * n_rows
+        i = cm.fields.get(f)
         if i is None:
             return [""] * n_rows
         return [row[i].strip() if i < len(row) else "" for _, row in block]
@@ -264,9 +289,15 @@ def _records(table: Table, cm: ColumnMap, block: list[tuple[int, list[str]]]) ->
     def per_cell(values: list[str]) -> list[str]:      # one value per block row, repeated for each value column
         return [v for v in values for _ in range(n_cols)]
 
-    base = {f: per_cell(column(cm.fields.get(f))) for f in FIELDS}
+    base = {f: per_cell(column(f)) for f in FIELDS}
     # Cells in row then column order: row-major over (block row, value column).
     base["value"] = [row[c].strip() if c < len(row) else "" for _, row in block for c in value_cols]
+    if table.kind == "eurostat-tsv":
+        # Eurostat writes each value's flags in its cell: the number (or ":") is the value, the letters the flag.
+        for i, v in enumerate(base["value"]):
+            m = _FLAGGED.match(v)
+            if m:
+                base["value"][i], base["obs_flag"][i] = m.group(1), m.group(2)
     if cm.layout == "wide_years":
         base["time_period"] = [str(cm.year_columns[c]) for c in value_cols] * n_rows
         for kind in ("sex", "age"):
@@ -397,7 +428,8 @@ def _rows_below(table: Table, cm: ColumnMap, end: int, passive: set) -> list[Fin
 
 
 # SDMX-CSV bookkeeping columns: expected, not data.
-SDMX_COLUMNS = {"structure", "structure id", "structure name", "action", "dataflow", "series key", "obs key"}
+SDMX_COLUMNS = {"structure", "structure id", "structure name", "action", "dataflow", "series key", "obs key",
+                "last update"}
 
 
 def _sdmx_column(cm: ColumnMap, name: str) -> int | None:
@@ -444,13 +476,58 @@ def _sdmx_deletions(table: Table, cm: ColumnMap, block):
     return kept, findings
 
 
-def _unread_columns(cm: ColumnMap, country: str | None) -> list[Finding]:
-    """Header cells that are not read. In a table with indicators as columns an unknown header is an unknown
-    indicator (its values would be lost: an error); elsewhere it is a column we do not use (a note)."""
+def unread_column_indexes(cm: ColumnMap, mapping=None) -> list[int]:
+    """Columns with a header that nothing reads (SDMX bookkeeping and the template's helper columns aside)."""
     used = set(cm.fields.values()) | set(cm.year_columns) | set(cm.indicator_columns)
+    if mapping is not None:
+        used |= mapping.filtered_columns(cm)
+    return [i for i, h in enumerate(cm.headers) if i not in used and h.strip()
+            and normalise_label(h) not in SDMX_COLUMNS and not is_helper_column(h)]
+
+
+def _varying_unread_column(table: Table, cm: ColumnMap, block, mapping) -> Finding | None:
+    """A column that nothing reads but whose value changes between rows that are otherwise the same key (a wealth
+    quintile, a region): read without it, those rows would all claim one indicator, year and breakdown. One
+    error naming the column, rather than a run of duplicate keys that never name it."""
+    unread = unread_column_indexes(cm, mapping)
+    if not unread or len(block) < 2:
+        return None
+    key_cols = [cm.fields[f] for f in KEY_FIELDS if f in cm.fields]
+
+    def cell(row, i):
+        return row[i].strip() if i < len(row) else ""
+
+    for col in unread:
+        seen: dict[tuple, tuple[int, str]] = {}
+        for file_row, row in block:
+            key = tuple(cell(row, i) for i in key_cols)
+            value = cell(row, col)
+            first = seen.setdefault(key, (file_row, value))
+            if first[1] != value:
+                header = cm.headers[col]
+                values = sorted({cell(r, col) for _, r in block} - {""})
+                return Finding(
+                    rule_id="UNREAD_BREAKDOWN", level=0, severity="error", sheet=table.sheet, row=file_row,
+                    column=header, value=value, expected=first[1] or None,
+                    message=(f"The column '{header}' is not read, but it tells rows apart that are otherwise the same "
+                             f"(rows {first[0]} and {file_row}: '{first[1]}' and '{value}'), so they would give one "
+                             f"indicator, year and breakdown several values. The catalogue has no breakdown by "
+                             f"'{header}' (values: {', '.join(values[:8])}{', ...' if len(values) > 8 else ''}). "
+                             "Send only the rows of its total (e.g. _T or Total), or map the column: "
+                             "mnr map FILE --country ISO3 drafts a mapping in which it can be kept to its total."),
+                )
+    return None
+
+
+def _unread_columns(cm: ColumnMap, country: str | None, mapping=None) -> list[Finding]:
+    """Header cells that are not read. In a table with indicators as columns an unknown header is an unknown
+    indicator (its values would be lost: an error); elsewhere it is a column we do not use (a note), unless the
+    file's mapping says it is not read on purpose."""
+    ignored = mapping.ignored_columns(cm) if mapping is not None else set()
     out = []
-    for i, header in enumerate(cm.headers):
-        if i in used or not header.strip() or normalise_label(header) in SDMX_COLUMNS or is_helper_column(header):
+    for i in unread_column_indexes(cm, mapping):
+        header = cm.headers[i]
+        if i in ignored:
             continue
         where = {"sheet": cm.sheet, "row": cm.header_row, "column": header, "value": header}
         if cm.layout == "wide_indicators":

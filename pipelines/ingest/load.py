@@ -10,6 +10,8 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.ingest.archive import Receipt
+from pipelines.ingest.codes import code_rows
+from pipelines.ingest.mappings import find as find_mapping
 from pipelines.ingest.layout import RECORD_COLUMNS, extract_records, structure_ids
 from pipelines.ingest.personal import RULE as PERSONAL_DATA, screen_table
 from pipelines.ingest.readers import read_tables
@@ -39,6 +41,15 @@ create table if not exists raw.observations (
     value_num double precision,
     value_state varchar not null
 );
+-- Eurostat's flags and SDMX CONF_STATUS as written (added after the first release of this table).
+alter table raw.observations add column if not exists obs_flag_raw varchar;
+alter table raw.observations add column if not exists obs_conf_raw varchar;
+-- Codes read here rather than by the alias tables (pipelines/ingest/codes.py, and the file's mapping), per
+-- distinct value of a submission; scope says why the rows holding the value are left out, if they are.
+create table if not exists raw.codes (
+    submission_id varchar not null, field varchar not null, value_raw varchar not null, code varchar,
+    scope varchar, age_lower integer, age_upper integer
+);
 create table if not exists raw.columns (
     submission_id varchar not null, sheet varchar, field varchar not null, header varchar, column_letter varchar
 );
@@ -60,6 +71,8 @@ class IngestResult:
     quarantined: bool = False
     columns: list[dict] = field(default_factory=list)   # field -> header as written, per sheet
     structure_ids: list[str] = field(default_factory=list)  # SDMX-CSV STRUCTURE_ID / DATAFLOW as given
+    codes: list[tuple] = field(default_factory=list)        # raw.codes rows (pipelines/ingest/codes.py)
+    mappings: list[str] = field(default_factory=list)       # the mappings that read the file
 
 
 def read_submission(paths: Paths, receipt: Receipt) -> IngestResult:
@@ -68,8 +81,11 @@ def read_submission(paths: Paths, receipt: Receipt) -> IngestResult:
     columns: list[dict] = []
     layouts: list[str] = []
     structures: list[str] = []
+    used: list = []
     for table in tables:
-        df, table_findings, cm = extract_records(table, receipt.country)
+        mapping, mapping_findings = find_mapping(table, receipt.country) if not table.hidden else (None, [])
+        findings.extend(f for f in mapping_findings if f not in findings)
+        df, table_findings, cm = extract_records(table, receipt.country, mapping)
         df, screened = screen_table(table, cm, df, receipt.country)
         table_findings += screened
         refused = [f for f in table_findings if f.rule_id == PERSONAL_DATA]
@@ -94,13 +110,25 @@ def read_submission(paths: Paths, receipt: Receipt) -> IngestResult:
             for fld, idx in cm.fields.items():
                 columns.append({"sheet": table.sheet, "field": fld, "header": cm.headers[idx], "index": idx})
         frames.append(df)
+        if mapping is not None:
+            used.append(mapping)
+            findings.append(Finding(
+                rule_id="MAPPING_USED", level=0, severity="info", sheet=table.sheet,
+                message=f"The table was read with the mapping '{mapping.id}'"
+                        + (f" ({mapping.title})" if mapping.title else "") + f", file {mapping.path.name}"
+                        + (" of your country's own mappings." if mapping.country else " shipped with the hub."),
+            ))
     records = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(RECORD_COLUMNS))
     if not len(records) and not any(f.severity == "error" for f in findings):
         findings.append(Finding(
             rule_id="NO_DATA", level=0, severity="error",
             message="No data rows were found under the table header. Fill in at least one value and send it again.",
         ))
-    return IngestResult(receipt, records, findings, layouts, columns=columns, structure_ids=structures)
+    codes = []
+    for m in used or [None]:
+        codes += [c for c in code_rows(records, m) if c not in codes]
+    return IngestResult(receipt, records, findings, layouts, columns=columns, structure_ids=structures,
+                        codes=codes, mappings=[m.id for m in used])
 
 
 def quarantined_file(paths: Paths, receipt: Receipt) -> Path:
@@ -135,7 +163,7 @@ def write_raw(conn: Db, result: IngestResult) -> None:
     conn.execute(RAW_DDL)
     conn.execute("begin transaction")
     try:
-        for table in ("raw.observations", "raw.columns", "raw.submissions"):
+        for table in ("raw.observations", "raw.columns", "raw.submissions", "raw.codes"):
             conn.execute(f"delete from {table} where submission_id = ?", [r.submission_id])
         if not result.quarantined and len(result.records):
             df = result.records.copy()
@@ -144,6 +172,8 @@ def write_raw(conn: Db, result: IngestResult) -> None:
             df["file_row"] = df["file_row"].astype("int64")
             df["value_num"] = pd.to_numeric(df["value_num"], errors="coerce")
             conn.insert_frame("raw.observations", df)
+        for c in result.codes:
+            conn.execute("insert into raw.codes values (?, ?, ?, ?, ?, ?, ?)", [r.submission_id, *c])
         for c in result.columns:
             conn.execute(
                 "insert into raw.columns values (?, ?, ?, ?, ?)",

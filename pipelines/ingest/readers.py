@@ -5,8 +5,9 @@ that every finding can point at the row a country team sees. Format is sniffed f
 from the extension. Nothing here raises on bad input: problems become level-0 findings.
 
 Formats: CSV (delimiter and encoding detected: UTF-8 with or without BOM, UTF-16 with BOM or without, cp1252,
-latin-1), SDMX-CSV 1.0 and 2.0 (CSV whose first header cell is DATAFLOW or STRUCTURE), XLSX (every sheet, merged
-cells filled from their top-left cell), JSON records.
+latin-1), SDMX-CSV 1.0 and 2.0 (CSV whose first header cell is DATAFLOW or STRUCTURE; labels in either form set
+aside), Eurostat's bulk TSV (first header cell `dim,dim,...,geo\TIME_PERIOD`), XLSX (every sheet, merged cells
+filled from their top-left cell), JSON records.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ TEMPLATE_HINT = "Send the numbers as CSV or Excel (.xlsx); the Excel template (m
 class Table:
     sheet: str | None               # sheet name for workbooks, None for flat files
     rows: list[list[str]]           # rows[i] is file row i + 1
-    kind: str = "csv"               # csv | sdmx-csv | xlsx | json
+    kind: str = "csv"               # csv | sdmx-csv | eurostat-tsv | xlsx | json
     notes: list[str] = field(default_factory=list)
     hidden: bool = False            # a hidden worksheet (e.g. the template's code lists): never data
     sdmx_version: str | None = None  # "1.0" (DATAFLOW column) or "2.0" (STRUCTURE column) for SDMX-CSV
@@ -184,6 +185,8 @@ def _read_csv(text: str) -> tuple[list[Table], list[Finding]]:
             if rest[:1] in (",", ";", "\t", "|"):
                 sdmx_version, delimiter = version, rest[0]
             break
+    if sdmx_version is None and _EUROSTAT_KEY.match(text.split("\n", 1)[0]):
+        return _read_eurostat_tsv(text)
     if sdmx_version is None:
         delimiter = _sniff_delimiter(text)
     rows: list[list[str]] = []
@@ -209,7 +212,65 @@ def _read_csv(text: str) -> tuple[list[Table], list[Finding]]:
             "FILE_MALFORMED_CSV", f"The CSV could not be read past row {len(rows) + 1}: {why}.", row=len(rows) + 1,
         ))
     kind = "sdmx-csv" if sdmx_version else "csv"
-    return [Table(sheet=None, rows=rows, kind=kind, sdmx_version=sdmx_version)], findings
+    table = Table(sheet=None, rows=rows, kind=kind, sdmx_version=sdmx_version)
+    if sdmx_version and rows:
+        _drop_sdmx_labels(table)
+    return [table], findings
+
+
+# Eurostat's bulk download (TSV): the first header cell names the dimensions of the comma-joined key in the first
+# column and, after a backslash, the dimension of the other columns (`freq,iccs,unit,geo\TIME_PERIOD`; older
+# files `geo\time`).
+_EUROSTAT_KEY = re.compile(r'^\ufeff?"?[A-Za-z0-9_]+(,[A-Za-z0-9_]+)*\\(TIME_PERIOD|time)"?\s*\t', re.IGNORECASE)
+
+
+def _read_eurostat_tsv(text: str) -> tuple[list[Table], list[Finding]]:
+    """A Eurostat bulk TSV as a grid whose first column is split into one column per key dimension, so that
+    the rest of the reading sees a table with years as columns. Rows keep their file numbers; values keep their
+    flags (`7644 p`, `: c`), which the layout splits (layout.split_flag)."""
+    rows: list[list[str]] = []
+    for line in text.splitlines():
+        cells = line.split("\t")
+        if len(cells) > MAX_COLUMNS:
+            return [], [_level0("FILE_TOO_WIDE", f"Row {len(rows) + 1} has {len(cells)} columns; at most "
+                                f"{MAX_COLUMNS} are read.", row=len(rows) + 1)]
+        key = cells[0].strip().strip('"')
+        if not rows:
+            dims, _, across = key.partition("\\")
+            head = dims.split(",")
+        else:
+            head = key.split(",")
+        rows.append([_clip(c.strip()) for c in head] + [_clip(c.strip()) for c in cells[1:]])
+    return [Table(sheet=None, rows=rows, kind="eurostat-tsv")], []
+
+
+def _drop_sdmx_labels(table: Table) -> None:
+    """SDMX-CSV written with labels: `ID: Name` in headers and cells (labels=both, as UNICEF's warehouse, .Stat
+    and BIS write it), or a name column after each id column with STRUCTURE_NAME (labels=name, Eurostat's SDMX-CSV
+    2.0). pysdmx's drop_labels keeps the ids; it is given the cells as text (its own reader parses numbers, which
+    turns the offence code 0301 into 301), and the file's row numbers stay as they are."""
+    import pandas as pd
+    from pysdmx.errors import Invalid
+    from pysdmx.toolkit.pd import drop_labels
+
+    # "ID:Name" without the space, as some exporters write it, is the same header.
+    header = [re.sub(r"^([A-Za-z_][A-Za-z0-9_.]*):(?! )", r"\1: ", h.strip()) for h in table.rows[0]]
+    labelled = any(": " in h for h in header) or "STRUCTURE_NAME" in (h.upper() for h in header)
+    if not labelled or len(set(header)) != len(header):
+        return
+    width = len(header)
+    body = [r[:width] + [""] * (width - len(r)) for r in table.rows[1:]]
+    try:
+        df = drop_labels(pd.DataFrame(body, columns=header, dtype=object).fillna(""))
+    except Invalid as e:
+        table.notes.append(f"The SDMX-CSV labels could not be separated from the codes ({e}); read as written.")
+        return
+    # drop_labels moves a relabelled column to the end: the file's order is kept.
+    ids = [h.split(": ")[0] for h in header]
+    order = [c for c in dict.fromkeys(ids) if c in df.columns]
+    df = df[order]
+    table.rows = [list(df.columns)] + [[str(v) for v in row] for row in df.itertuples(index=False)]
+    table.notes.append("SDMX-CSV with labels: the codes were read, the labels set aside.")
 
 
 def _sniff_delimiter(text: str) -> str:

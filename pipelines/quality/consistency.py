@@ -21,18 +21,7 @@ def _total(x: str) -> str:
     return f"(case when {x} in ('_T', '_Z') then '_T' else {x} end)"
 
 
-SEX_SUM = SqlCheck(
-    rule_id="SEX_SUM", level=2, severity="error",
-    description="Females + males + unknown sex add up to the total (counts, same year and breakdown).",
-    sql="""
-    select t.submission_id, t.source_ref, t.indicator_code, t.time_period, t.obs_key,
-           abs(t.obs_value - (f.obs_value + m.obs_value + coalesce(u.obs_value, 0))) > 1e-9 as failed,
-           t.obs_value as value,
-           'F + M' || case when u.obs_value is not null then ' + _U' else '' end || ' = '
-               || quality.num(f.obs_value + m.obs_value + coalesce(u.obs_value, 0)) as expected,
-           'The total for both sexes (sex _T) is not the sum of the values for females (F), males (M) and unknown '
-           || 'sex (_U) of the same year and breakdown. Correct the total or the parts; if some persons are of '
-           || 'unknown sex, add a row with sex _U for them.' as message
+_SEX_PARTS = """
     from _sub t
     join _sub f on f.submission_id = t.submission_id and f.indicator_code = t.indicator_code
         and f.time_period = t.time_period and f.age = t.age and f.offence = t.offence and f.sex = 'F'
@@ -42,7 +31,40 @@ SEX_SUM = SqlCheck(
         and u.time_period = t.time_period and u.age = t.age and u.offence = t.offence and u.sex = '_U'
     where t.sex = '_T' and t.indicator_type = 'count'
       and t.obs_value is not null and f.obs_value is not null and m.obs_value is not null
-    """,
+"""
+
+# DESIGN.md section 6: the identity is an error only where the file completes it (F, M, _U and _T all given);
+# without _U, F + M over the total is an error, F + M under it a warning (police data often leave sex unrecorded).
+SEX_SUM = SqlCheck(
+    rule_id="SEX_SUM", level=2, severity="error",
+    description="Females + males + unknown sex add up to the total (counts, same year and breakdown); without "
+                "unknown sex, females + males do not exceed the total.",
+    sql="""
+    select t.submission_id, t.source_ref, t.indicator_code, t.time_period, t.obs_key,
+           case when u.obs_value is null then f.obs_value + m.obs_value - t.obs_value > 1e-9
+                else abs(t.obs_value - (f.obs_value + m.obs_value + u.obs_value)) > 1e-9 end as failed,
+           t.obs_value as value,
+           'F + M' || case when u.obs_value is not null then ' + _U' else '' end || ' = '
+               || quality.num(f.obs_value + m.obs_value + coalesce(u.obs_value, 0)) as expected,
+           'The total for both sexes (sex _T) is not the sum of the values for females (F), males (M) and unknown '
+           || 'sex (_U) of the same year and breakdown. Correct the total or the parts; if some persons are of '
+           || 'unknown sex, add a row with sex _U for them.' as message
+    """ + _SEX_PARTS,
+)
+
+SEX_GAP = SqlCheck(
+    rule_id="SEX_GAP", level=2, severity="warning",
+    description="Where the file gives no unknown sex, the gap between females + males and the total is shown.",
+    sql="""
+    select t.submission_id, t.source_ref, t.indicator_code, t.time_period, t.obs_key,
+           t.obs_value - (f.obs_value + m.obs_value) > 1e-9 and u.obs_value is null as failed,
+           t.obs_value as value,
+           'F + M = ' || quality.num(f.obs_value + m.obs_value) || ', unknown sex ' ||
+               quality.num(t.obs_value - f.obs_value - m.obs_value) as expected,
+           'Females and males add up to less than the total for both sexes (sex _T): the difference is read as '
+           || 'persons whose sex was not recorded. If so, nothing needs to be done (or send it as a row with sex _U); '
+           || 'otherwise correct the total or the parts.' as message
+    """ + _SEX_PARTS,
 )
 
 # Age bands are summed only where the bands given form a complete partition of 0-17 (no gap, no overlap,
@@ -174,6 +196,7 @@ def consistency_checks() -> list[SqlCheck]:
     relations = read_seed("indicator_relations")
     return [
         SEX_SUM,
+        SEX_GAP,
         AGE_SUM,
         *[_le(r) for r in relations if r["relation"] == "le"],
         *[_requires(r) for r in relations if r["relation"] == "requires"],

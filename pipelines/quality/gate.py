@@ -17,7 +17,7 @@ from pipelines.quality.checks import prepare, run_checks
 from pipelines.quality.consistency import consistency_checks
 from pipelines.quality.findings import counts, verdict
 from pipelines.quality.history import external_checks, history_checks
-from pipelines.quality.rules import run_rules
+from pipelines.quality.rules import left_out, run_rules
 from pipelines.quality.store import acknowledge, findings_for, record_verdict, replace_findings
 from pipelines.warehouse import Db
 
@@ -28,9 +28,15 @@ def run_stages(conn: Db, submission_ids: list[str]) -> None:
     """Levels 1 (rules) to 4 for these submissions, and the acknowledgements."""
     # The stages read the submissions' mapped cells some thirty times: taken once from the dbt view (which maps
     # every cell through the label tables on each read) into _mapped.
-    conn.temp_table("_mapped", "select * from intermediate.int_observations_mapped "
-                               "where submission_id in (select unnest(?::varchar[]))", [submission_ids])
+    # Cells out of scope (another country's, an adult age band on a child indicator, ...) are counted once by
+    # left_out() and checked by no stage.
+    conn.temp_table("_mapped_all", "select * from intermediate.int_observations_mapped "
+                                   "where submission_id in (select unnest(?::varchar[]))", [submission_ids])
+    conn.temp_table("_mapped", "select * from _mapped_all where out_of_scope is null")
+    left = left_out(conn, submission_ids)
+    conn.execute("drop table if exists _mapped_all")
     rows, results = run_rules(conn, submission_ids)
+    rows = left + rows
     replace_findings(conn, "rules", submission_ids, rows, results)
     prepare(conn, submission_ids)
     for stage, checks in (("consistency", consistency_checks()), ("history", history_checks()),

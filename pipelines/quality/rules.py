@@ -67,11 +67,19 @@ RULES: list[Rule] = [
         label_kind="ref_area", description="Every country in the file is known.",
     ),
     Rule(
-        rule_id="REF_AREA_MISMATCH", severity="error", field="ref_area",
-        where="m.ref_area is not null and m.ref_area <> m.country", value="m.ref_area_raw",
-        message="This row is about '{value}', but the file was submitted for another country. Send each country's data "
-                "in its own submission.",
-        expected="m.country", description="Every row is about the country the file was submitted for.",
+        rule_id="UNKNOWN_OBS_FLAG", severity="error", field="obs_flag",
+        where="m.obs_flag is not null and m.obs_status is null", value="m.obs_flag",
+        message="'{value}' is not a known observation flag. Use Eurostat's flags (p provisional, e estimated, "
+                "b break in series, c confidential, u low reliability, d definition differs, n not significant, "
+                "z not applicable, r revised, s estimate, f forecast) or leave the flag empty.",
+        description="Every observation flag in the file is known.",
+    ),
+    Rule(
+        rule_id="UNKNOWN_OBS_CONF", severity="error", field="obs_conf",
+        where="m.obs_conf_raw is not null and m.obs_conf is null", value="m.obs_conf_raw",
+        message="'{value}' is not a known confidentiality status. Use SDMX CL_CONF_STATUS: F (free), C "
+                "(confidential), D (secondary confidentiality), N (not for publication) or S.",
+        description="Every confidentiality status in the file is known.",
     ),
     Rule(
         rule_id="MISSING_INDICATOR", severity="error", field="indicator",
@@ -167,6 +175,84 @@ def run_rules(
     dupes, dupe_results = _duplicates(conn, submission_ids)
     complete, complete_results = _completeness(conn, submission_ids)
     return out + dupes + complete, results + dupe_results + complete_results
+
+
+# Why cells were left out (int_observations_mapped.out_of_scope), in words, and the severity of saying so.
+_LEFT_OUT = {
+    "AREA_AGGREGATE": ("info", "field", "ref_area", "areas that are groups of countries, not countries"),
+    "AREA_PART": ("info", "field", "ref_area", "areas that are parts of a country, not the country"),
+    "PER_INHABITANTS": ("info", "field", "unit",
+                        "rates per 100,000 inhabitants: a rate over the whole population is neither a count nor a "
+                        "rate per 100,000 children, so it is not published as either"),
+    "ADULT_AGE": ("info", "field", "age",
+                  "age bands that reach adult ages, on indicators about children (a child indicator takes bands "
+                  "within 0-17 years)"),
+}
+
+
+def left_out(conn, submission_ids) -> list[tuple[str, str, Finding]]:
+    """One finding per submission and reason for the cells left out of scope (from _mapped_all): never an error
+    per cell. Rows of another country are a warning that names each country and how many rows it had, or an error
+    when the file holds no row of the submitting country at all (nothing of it can be published under it)."""
+    rows = conn.execute(
+        f"""select submission_id, min(country), out_of_scope, min(sheet), min(file_row), count(*),
+                   count(distinct file_row),
+                   string_agg(distinct coalesce(ref_area_raw, ''), ', '),
+                   string_agg(distinct coalesce(unit_raw, ''), ', '),
+                   string_agg(distinct coalesce(age_raw, ''), ', '),
+                   string_agg(distinct coalesce(ref_area, ''), ', ')
+            from _mapped_all
+            where submission_id in (select unnest(?::varchar[])) and out_of_scope is not null
+            group by submission_id, out_of_scope order by submission_id, out_of_scope""",
+        [submission_ids]).fetchall()
+    kept = dict(conn.execute(
+        """select submission_id, count(*) from _mapped where submission_id in (select unnest(?::varchar[]))
+           group by submission_id""", [submission_ids]).fetchall())
+    others = conn.execute(
+        """select submission_id, ref_area, min(ref_area_raw), count(distinct file_row), count(*) from _mapped_all
+           where submission_id in (select unnest(?::varchar[])) and out_of_scope = 'OTHER_COUNTRY'
+           group by submission_id, ref_area order by submission_id, count(*) desc, ref_area""",
+        [submission_ids]).fetchall()
+    out = []
+    for sid, country, reason, sheet, row, cells, n_rows, areas, units, ages, _codes in rows:
+        column = conn.execute(
+            "select header from raw.columns where submission_id = ? and field = ? limit 1",
+            [sid, _LEFT_OUT.get(reason, ("", "", "ref_area"))[2] if reason != "OTHER_COUNTRY" else "ref_area"],
+        ).fetchone()
+        column = column[0] if column else None
+        if reason == "OTHER_COUNTRY":
+            mine = [o for o in others if o[0] == sid]
+            listed = "; ".join(f"{iso3} ('{raw}'): {r} row{'s' if r != 1 else ''}, {c} value{'s' if c != 1 else ''}"
+                               for _, iso3, raw, r, c in mine)
+            if kept.get(sid, 0) == 0:
+                out.append((sid, country, Finding(
+                    rule_id="NO_ROWS_FOR_COUNTRY", level=1, severity="error", sheet=sheet, row=row, column=column,
+                    value=areas, expected=country,
+                    message=(f"The file was submitted for {country}, but its country column holds only other "
+                             f"countries ({listed}), so nothing of it can be published under {country}. Submit it "
+                             "for the country it is about, or with --split to make one submission per country "
+                             "(mnr submit FILE --country ISO3 --split)."),
+                )))
+            else:
+                out.append((sid, country, Finding(
+                    rule_id="OTHER_COUNTRY_ROWS", level=1, severity="warning", sheet=sheet, row=row, column=column,
+                    value=areas, expected=country,
+                    message=(f"Only {country}'s rows were read. {n_rows} row{'s' if n_rows != 1 else ''} of other "
+                             f"countries were left out, never published under {country}: {listed}. Each country's "
+                             "values are published from its own submission (mnr submit FILE --split makes one "
+                             "submission per country of a file)."),
+                )))
+            continue
+        severity, _, fld, why = _LEFT_OUT.get(reason, ("info", "", "ref_area", f"out of scope ({reason})"))
+        shown = {"ref_area": areas, "unit": units, "age": ages}.get(fld) or None
+        out.append((sid, country, Finding(
+            rule_id="LEFT_OUT_OF_SCOPE", level=1, severity=severity, sheet=sheet, row=row, column=column,
+            value=shown,
+            message=(f"{cells} value{'s' if cells != 1 else ''} in {n_rows} row{'s' if n_rows != 1 else ''} "
+                     f"(first at row {row}) were left out: {why}" + (f" ({shown})" if shown else "") + ". This is "
+                     "expected and needs nothing from you."),
+        )))
+    return out
 
 
 def _per_submission(rows) -> dict[str, int]:

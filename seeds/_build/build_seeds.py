@@ -1106,6 +1106,13 @@ CL_AGE = [
     ("Y12T17", "12 to 17 years", 12, 17),
     ("Y0T12", "0 to 12 years", 0, 12),
 ]
+# Every band of whole years within childhood (DESIGN.md section 4: any Y{a}T{b}), and the open bands "n years and
+# over" below 18 (adult ages included: never a child band). Files write them in many forms (Y15T17, 15-17,
+# "15 to 17", Y_LT18); pipelines/ingest/codes.py reads those forms into these codes.
+_NAMED_AGE = {c for c, *_ in CL_AGE}
+CL_AGE += [(f"Y{a}T{b}", f"{a} to {b} years" if a != b else f"{a} years", a, b)
+           for a in range(18) for b in range(a, 18) if f"Y{a}T{b}" not in _NAMED_AGE]
+CL_AGE += [(f"Y_GE{n}", f"{n} years and over", n, None) for n in range(1, 18)]
 
 CL_OFFENCE = [
     # code, label, parent  (ICCS 2015, section 03 "Injurious acts of a sexual nature")
@@ -1215,7 +1222,7 @@ COLUMN_ALIASES = {
     "ref_area": {
         "code": ["REF_AREA"],
         "en": ["country", "country code", "country name", "reference area", "ref area", "iso3",
-               "iso code", "area"],
+               "iso code", "area", "geo", "geo area code", "geo area name", "geographic area"],
         "fr": ["pays", "code pays", "code du pays"],
         "es": ["país", "código de país", "código del país"],
         "pt": ["país", "código do país"],
@@ -1230,8 +1237,8 @@ COLUMN_ALIASES = {
         "ar": ["السنة", "العام", "الفترة"],
     },
     "indicator": {
-        "code": ["INDICATOR"],
-        "en": ["indicator", "indicator code", "indicator name", "measure"],
+        "code": ["INDICATOR", "SERIES", "SeriesCode"],
+        "en": ["indicator", "indicator code", "indicator name", "measure", "series", "series code"],
         "fr": ["indicateur", "code indicateur", "nom de l'indicateur"],
         "es": ["indicador", "código del indicador", "nombre del indicador"],
         "pt": ["indicador", "código do indicador", "nome do indicador"],
@@ -1254,7 +1261,7 @@ COLUMN_ALIASES = {
         "ar": ["العمر", "الفئة العمرية", "السن"],
     },
     "offence": {
-        "code": ["OFFENCE"],
+        "code": ["OFFENCE", "ICCS"],
         "en": ["offence", "offense", "offence type", "offense type", "crime type", "crime"],
         "fr": ["infraction", "type d'infraction"],
         "es": ["delito", "tipo de delito"],
@@ -1284,6 +1291,15 @@ COLUMN_ALIASES = {
         "es": ["estado", "estatus"],
         "pt": ["estado", "situação", "status"],
         "ar": ["الحالة"],
+    },
+    # Eurostat's observation flags (seeds/obs_flags.csv) and SDMX CL_CONF_STATUS.
+    "obs_flag": {
+        "code": ["OBS_FLAG"],
+        "en": ["observation flag", "observation status flag"],
+    },
+    "obs_conf": {
+        "code": ["CONF_STATUS", "OBS_CONF"],
+        "en": ["confidentiality status", "confidentiality"],
     },
     "comment": {
         "code": ["COMMENT", "OBS_FOOTNOTE"],

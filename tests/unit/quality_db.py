@@ -19,7 +19,8 @@ create table intermediate.int_observations_mapped (
     value_state varchar, ref_area varchar, time_period integer, indicator_code varchar, mnr_domain varchar,
     mnr_capability integer, indicator_type varchar, unit_measure varchar, disaggregations varchar,
     min_value double, max_value double, sex varchar, age varchar, offence varchar, obs_value double,
-    unit_given varchar, obs_status varchar, comment varchar);
+    unit_given varchar, obs_status varchar, comment varchar, obs_flag varchar, obs_conf_raw varchar,
+    obs_conf varchar, out_of_scope varchar);
 create table raw.columns (submission_id varchar, sheet varchar, field varchar, header varchar, column_letter varchar);
 create table reference.indicators as select * from read_csv('{seeds}/indicators.csv', header=true, all_varchar=true);
 create table reference.child_population as select * from read_csv('{seeds}/child_population.csv', header=true);

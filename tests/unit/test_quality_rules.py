@@ -72,13 +72,23 @@ def test_level1_non_numeric_value_and_required_indicator_missing():
     assert all(f["severity"] == "warning" for f in findings_for(conn, "S1") if f["rule_id"] == "REQUIRED_NOT_COVERED")
 
 
-def test_level2_sex_total_that_is_not_the_sum_is_an_error_at_the_total_cell():
-    rows = [dict(r, value=55) if r["row"] == 9 else r for r in CLEAN]
+def test_level2_sex_total_under_the_parts_is_an_error_at_the_total_cell():
+    rows = [dict(r, value=45) if r["row"] == 9 else r for r in CLEAN]
     conn = warehouse(rows)
     run_stages(conn, ["S1"])
     assert found(conn, "S1", "error") == {("SEX_SUM", 9, "value")}
     (f,) = [f for f in findings_for(conn, "S1") if f["rule_id"] == "SEX_SUM"]
-    assert (f["value"], f["expected"], f["level"]) == ("55", "F + M = 50", 2)
+    assert (f["value"], f["expected"], f["level"]) == ("45", "F + M = 50", 2)
+
+
+def test_level2_sex_total_over_the_parts_without_unknown_sex_is_a_warning_showing_the_gap():
+    """DESIGN.md section 6: without a _U row, F + M < _T is the unrecorded sex of police data, not an error."""
+    rows = [dict(r, value=55) if r["row"] == 9 else r for r in CLEAN]
+    conn = warehouse(rows)
+    run_stages(conn, ["S1"])
+    assert found(conn, "S1", "error") == set()
+    (f,) = [f for f in findings_for(conn, "S1") if f["rule_id"] == "SEX_GAP"]
+    assert (f["severity"], f["row"], f["value"], f["expected"]) == ("warning", 9, "55", "F + M = 50, unknown sex 5")
 
 
 def test_level2_age_bands_forming_a_partition_must_sum_to_the_total():
@@ -193,7 +203,7 @@ def test_a_comment_on_the_warned_row_in_a_later_submission_acknowledges_the_warn
 
 
 @pytest.mark.parametrize("defect, rule", [
-    (dict(row=9, value=51), "SEX_SUM"),
+    (dict(row=9, value=49), "SEX_SUM"),
     (dict(row=6, value=101), "FUNNEL_CONVICTIONS_LE_PROSECUTIONS"),
 ])
 def test_verdicts_follow_the_severity_of_the_planted_defect(defect, rule):

@@ -5,7 +5,7 @@ import pytest
 
 from pipelines.cli import main
 from pipelines.ingest.archive import submit
-from pipelines.ingest.layout import FIELDS
+from pipelines.ingest.layout import CANONICAL_FIELDS as FIELDS
 from pipelines.ingest.load import read_submission
 from pipelines.reference import indicators, read_seed
 from pipelines.template import CODE_SHEET, INSTRUCTIONS_SHEET, build_template

@@ -12,6 +12,8 @@ with labels as (
     union all select 'offence', label, code, null from {{ ref('cl_offence') }}
     union all select 'obs_status', code, code, null from {{ ref('cl_obs_status') }}
     union all select 'obs_status', label, code, null from {{ ref('cl_obs_status') }}
+    union all select 'obs_conf', code, code, null from {{ ref('cl_obs_conf') }}
+    union all select 'obs_conf', label, code, null from {{ ref('cl_obs_conf') }}
     union all select 'unit', code, code, null from {{ ref('cl_unit_measure') }}
     union all select 'ref_area', ref_area, ref_area, null from {{ ref('ref_areas') }}
     union all select 'ref_area', iso2, ref_area, null from {{ ref('ref_areas') }}

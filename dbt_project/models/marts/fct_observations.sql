@@ -21,7 +21,7 @@ with candidates as (
         obs_value,
         unit_measure,
         obs_status,
-        'F' as obs_conf,
+        obs_conf,
         submission_id,
         source_ref,
         comment,
@@ -32,9 +32,11 @@ with candidates as (
     from {{ ref('int_observations_mapped') }}
     where {{ country_filter('country') }}
         and ref_area = country
+        and out_of_scope is null
         and time_period is not null
         and indicator_code is not null
         and sex is not null and age is not null and offence is not null and obs_status is not null
+        and obs_conf is not null
         and (obs_value is not null or value_state = 'missing')
 )
 

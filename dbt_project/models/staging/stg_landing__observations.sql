@@ -16,6 +16,8 @@ select
     unit_raw,
     obs_status_raw,
     comment_raw,
+    obs_flag_raw,
+    obs_conf_raw,
     value_num,
     value_state,
     {{ norm_label('ref_area_raw') }} as ref_area_key,
@@ -25,6 +27,7 @@ select
     {{ norm_label('offence_raw') }} as offence_key,
     {{ norm_label('unit_raw') }} as unit_key,
     {{ norm_label('obs_status_raw') }} as obs_status_key,
+    {{ norm_label('obs_conf_raw') }} as obs_conf_key,
     {{ norm_label('value_raw') }} as value_key,
     {{ year_from_text('time_period_raw') }} as time_period
 from {{ source('landing', 'observations') }}
