@@ -197,10 +197,10 @@ def left_out(conn, submission_ids) -> list[tuple[str, str, Finding]]:
     rows = conn.execute(
         f"""select submission_id, min(country), out_of_scope, min(sheet), min(file_row), count(*),
                    count(distinct file_row),
-                   string_agg(distinct coalesce(ref_area_raw, ''), ', '),
-                   string_agg(distinct coalesce(unit_raw, ''), ', '),
-                   string_agg(distinct coalesce(age_raw, ''), ', '),
-                   string_agg(distinct coalesce(ref_area, ''), ', ')
+                   string_agg(distinct coalesce(ref_area_raw, ''), ', ' order by coalesce(ref_area_raw, '')),
+                   string_agg(distinct coalesce(unit_raw, ''), ', ' order by coalesce(unit_raw, '')),
+                   string_agg(distinct coalesce(age_raw, ''), ', ' order by coalesce(age_raw, '')),
+                   string_agg(distinct coalesce(ref_area, ''), ', ' order by coalesce(ref_area, ''))
             from _mapped_all
             where submission_id in (select unnest(?::varchar[])) and out_of_scope is not null
             group by submission_id, out_of_scope order by submission_id, out_of_scope""",
