@@ -253,10 +253,10 @@ def extract_records(table: Table, country: str | None, mapping=None
     if mapping is not None:
         block, left_out = mapping.filter_rows(table, cm, block)
         findings.extend(left_out)
+    # The records are kept for the personal-data screen; load.read_submission loads none of them then.
     varying = _varying_unread_column(table, cm, block, mapping)
     if varying is not None:
         findings.append(varying)
-        return _empty(), findings, cm
     recs, ambiguous = _records(table, cm, block)
     findings.extend(ambiguous)
     return recs, findings, cm

@@ -91,6 +91,8 @@ def read_submission(paths: Paths, receipt: Receipt) -> IngestResult:
         refused = [f for f in table_findings if f.rule_id == PERSONAL_DATA]
         if refused:   # only the refusal: other findings could quote the personal data
             return IngestResult(receipt, pd.DataFrame(columns=list(RECORD_COLUMNS)), refused, quarantined=True)
+        if any(f.rule_id == "UNREAD_BREAKDOWN" for f in table_findings):
+            df = df.iloc[0:0]    # one error naming the column, not a run of duplicate keys
         if table.hidden:
             continue
         is_notes = table.sheet is not None and normalise_label(table.sheet) in NOTES_SHEETS
