@@ -383,6 +383,47 @@ def cmd_portal(args) -> int:
     return serve(args.host, args.port, announce=lambda text: print(text, flush=True))
 
 
+def cmd_users(args) -> int:
+    from pipelines.portal.server import migrate, setup_django
+
+    setup_django()
+    migrate()
+    from pipelines.portal import accounts
+
+    try:
+        if args.action == "add":
+            if not args.password_stdin:
+                raise UsageError("give the password on standard input with --password-stdin "
+                                 "(never on the command line, where other users can see it)")
+            password = sys.stdin.readline().rstrip("\r\n")
+            accounts.add(args.email, args.role, args.country or [], password, args.language)
+            print(f"added {args.email.strip().lower()} ({args.role})")
+        elif args.action == "token":
+            print(accounts.token(args.email))
+        elif args.action == "disable":
+            accounts.disable(args.email)
+            print(f"disabled {args.email.strip().lower()}: it can no longer sign in, and its tokens are revoked")
+        else:
+            rows = accounts.listing()
+            if args.json:
+                print(json.dumps(rows, indent=2))
+            elif not rows:
+                print("No accounts yet. Add one with: mnr users add EMAIL --role ROLE --password-stdin")
+            else:
+                from rich.table import Table
+
+                t = Table()
+                for col in ("email", "role", "countries", "language", "active", "tokens", "last sign-in"):
+                    t.add_column(col)
+                for r in rows:
+                    t.add_row(r["email"], r["role"], " ".join(r["countries"]), r["language"],
+                              "yes" if r["active"] else "no", str(r["tokens"]), r["last_sign_in"] or "never")
+                _console().print(t)
+    except accounts.AccountError as e:
+        raise UsageError(str(e)) from e
+    return 0
+
+
 # ---------------------------------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="mnr", description="MNR Data Hub: harmonised, quality-gated OCSEA statistics.")
@@ -420,6 +461,22 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
     s.add_argument("--port", type=int, default=8000)
     s.set_defaults(func=cmd_portal)
+    s = sub.add_parser("users", help="the portal's accounts: add, token, list, disable")
+    users = s.add_subparsers(dest="action", required=True, metavar="ACTION")
+    u = users.add_parser("add", help="add an account (the password is read from standard input)")
+    u.add_argument("email")
+    u.add_argument("--role", required=True, choices=("submitter", "statistician", "operator"))
+    u.add_argument("--country", action="append", metavar="ISO3", help="a submitter's country (repeat for more)")
+    u.add_argument("--language", default="en", choices=("en", "fr", "es", "pt", "ar"),
+                   help="the language of its reports and notices (default en)")
+    u.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    u = users.add_parser("token", help="print a new API token for an account (shown once, stored hashed)")
+    u.add_argument("email")
+    u = users.add_parser("list", help="list the accounts")
+    u.add_argument("--json", action="store_true")
+    u = users.add_parser("disable", help="disable an account: no sign-in, its tokens revoked")
+    u.add_argument("email")
+    s.set_defaults(func=cmd_users)
     s = sub.add_parser("ui", help="start the Dagster UI on this project")
     s.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
     s.add_argument("--port", type=int, default=3000)

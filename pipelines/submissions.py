@@ -21,9 +21,9 @@ def pending(paths: Paths, countries: list[str] | None = None) -> list[Receipt]:
     return [r for r in all_receipts(paths, countries) if is_pending(paths, r)]
 
 
-def status_rows(paths: Paths) -> list[dict]:
+def status_rows(paths: Paths, countries: list[str] | None = None) -> list[dict]:
     rows = []
-    for r in all_receipts(paths):
+    for r in all_receipts(paths, countries):
         doc = None
         f = findings_path(paths, r)
         if f.is_file():

@@ -73,3 +73,43 @@ def get(url: str, headers: dict | None = None):
             return r.status, r.headers, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.headers, e.read()
+
+
+def add_user(home: Path, email: str, role: str, countries=(), password: str = "correct horse battery staple",
+             language: str = "en") -> None:
+    cmd = [MNR, "users", "add", email, "--role", role, "--password-stdin", "--language", language]
+    for c in countries:
+        cmd += ["--country", c]
+    out = subprocess.run(cmd, input=password + "\n", text=True, capture_output=True,
+                         env={**os.environ, "MNR_HOME": str(home)})
+    assert out.returncode == 0, out.stderr
+
+
+def new_token(home: Path, email: str) -> str:
+    out = subprocess.run([MNR, "users", "token", email], text=True, capture_output=True,
+                         env={**os.environ, "MNR_HOME": str(home)})
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def csrf_of(html: str) -> str:
+    import re
+
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def sign_in(session, url: str, email: str, password: str = "correct horse battery staple", next_url: str = ""):
+    """A requests.Session signed in through the sign-in form; returns the answer to the form's POST."""
+    page = session.get(url + "/signin")
+    return session.post(url + "/signin", data={"csrfmiddlewaretoken": csrf_of(page.text), "email": email,
+                                               "password": password, "next": next_url},
+                        allow_redirects=False)
+
+
+def upload(session, url: str, path: Path, country: str, check_only: bool = False):
+    page = session.get(url + "/upload")
+    data = {"csrfmiddlewaretoken": csrf_of(page.text), "country": country}
+    if check_only:
+        data["check_only"] = "1"
+    with open(path, "rb") as f:
+        return session.post(url + "/upload", data=data, files={"file": (path.name, f)}, allow_redirects=False)

@@ -106,9 +106,9 @@ def warned_series(conn, submission_id: str, country: str, findings: list[dict]) 
                 p["flagged"] = p["year"] in years
             if not points:
                 continue
-            breakdown = ", ".join(f"{d} {v}" for d, v in zip(("sex", "age", "offence"), key[1:]) if v not in ("_Z",))
+            dims = [[d, v] for d, v in zip(("sex", "age", "offence"), key[1:]) if v not in ("_Z",)]
             charts.append({"indicator_code": code, "name": indicators().get(code, {}).get("indicator_name", code),
-                           "breakdown": breakdown, "points": points,
+                           "breakdown": ", ".join(f"{d} {v}" for d, v in dims), "dims": dims, "points": points,
                            "flagged_years": sorted(years), "missing_years": sorted(years - have)})
     return charts
 

@@ -17,6 +17,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from pipelines.feedback import i18n
 from pipelines.feedback.charts import series_svg
 from pipelines.feedback.context import is_small_child_count, suppression_max
 from pipelines.pages import environment, with_policy
@@ -105,47 +106,64 @@ def _shareable(f: dict) -> dict:
     return g
 
 
-def why(doc: dict, groups: list[dict]) -> str:
-    """The verdict's reason in one sentence, naming the rules that decided it."""
+def why(doc: dict, t=None) -> str:
+    """The verdict's reason in one sentence, naming the rules that decided it (in plain words, by t's language)."""
+    t = t or i18n.translator("en")
+    lang = getattr(t, "lang", "en")
+
     def rules(sev):
         n: dict[str, int] = {}
         for f in doc["findings"]:
             if f["severity"] == sev:
                 n[f["rule_id"]] = n.get(f["rule_id"], 0) + 1
-        return ", ".join(f"{r} ({k})" for r, k in sorted(n.items(), key=lambda kv: -kv[1]))
+        return ", ".join(f"{i18n.rule_name(lang, r)} ({k})" for r, k in sorted(n.items(), key=lambda kv: -kv[1]))
 
     c = doc["counts"]
+    check = "_check" if doc.get("check_only") else ""
     if doc["verdict"] == "rejected":
-        return (f"{c['error']} error{'s' * (c['error'] != 1)}: {rules('error')}. Any error rejects a submission: "
-                "nothing from this file was published and your previously published values stay as they were. "
-                "Fix the errors below and send the file again.")
+        return t("why.rejected", errors=t.plural("n.errors", c["error"]), rules=rules("error"))
     if doc["verdict"] == "accepted_with_warnings":
-        ack = f", {doc.get('acknowledged', 0)} of them acknowledged by your comments" if doc.get("acknowledged") else ""
-        return (f"No errors; {c['warning']} warning{'s' * (c['warning'] != 1)}{ack}: {rules('warning')}. "
-                "The values were published; please confirm or correct the warned values in your next submission.")
-    return "No errors and no warnings: every value was published."
+        ack = t("why.acknowledged", n=doc["acknowledged"]) if doc.get("acknowledged") else ""
+        return t(f"why.warnings{check}", warnings=t.plural("n.warnings", c["warning"]), ack=ack, rules=rules("warning"))
+    return t(f"why.accepted{check}")
 
 
-def write_feedback(folder: Path, doc: dict, context: dict | None = None) -> None:
-    """Write the three files; findings.json last, since its presence marks the submission processed.
-    context (pipelines/feedback/context.py: gather) adds the per-rule table, charts, completeness and
-    what was published to the report."""
-    country_folder(folder)
+def findings_csv(doc: dict) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow((*FINDING_FIELDS, *OPTIONAL_FIELDS))
     for f in doc["findings"]:
         w.writerow([csv_cell(f.get(k)) for k in (*FINDING_FIELDS, *OPTIONAL_FIELDS)])
-    _atomic_write(folder / "findings.csv", buf.getvalue())
+    return buf.getvalue()
+
+
+def render_report(doc: dict, context: dict | None, lang: str = "en") -> str:
+    """report.html in a language (pipelines/feedback/messages/): the portal renders it again in the reader's."""
     context = context or {"rules": [], "charts": [], "completeness": [], "published": []}
-    groups = collapse([_shareable(f) for f in doc["findings"]])
+    t = i18n.translator(lang)
+    folded = [f for f in doc["findings"] if f["rule_id"] not in i18n.FOLDED_RULES]
+    groups = collapse([_shareable(f) for f in folded])
     charts = [{**c, "svg": series_svg(c["points"], f"{c['indicator_code']} {c['breakdown']}")}
               for c in context["charts"]]
-    html = with_policy(_env.get_template("report.html.j2").render(
-        doc=doc, groups=groups, why=why(doc, groups), rules=context["rules"], charts=charts,
+    return with_policy(_env.get_template("report.html.j2").render(
+        doc=doc, groups=groups, why=why(doc, t), rules=context["rules"], charts=charts,
         completeness=context["completeness"], published=context["published"], small=suppression_max() + 1,
+        t=t, lang=lang, dir=i18n.direction(lang), rule_name=lambda r: i18n.rule_name(lang, r),
+        code_label=lambda c: i18n.code_label(lang, c), coverage=i18n.coverage_line(lang, doc["findings"]),
+        received=i18n.format_datetime(doc.get("received_at"), lang),
     ))
-    _atomic_write(folder / "report.html", html)
+
+
+def write_feedback(folder: Path, doc: dict, context: dict | None = None, lang: str = "en") -> None:
+    """Write the files; findings.json last, since its presence marks the submission processed.
+    context (pipelines/feedback/context.py: gather) adds the per-rule table, charts, completeness and
+    what was published to the report; it is kept beside it (report_context.json) so that the portal can show
+    the same report in its reader's language."""
+    country_folder(folder)
+    _atomic_write(folder / "findings.csv", findings_csv(doc))
+    if context is not None:
+        _atomic_write(folder / "report_context.json", json.dumps(context, ensure_ascii=False, default=str))
+    _atomic_write(folder / "report.html", render_report(doc, context, lang))
     _atomic_write(folder / "findings.json", findings_json(doc))
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from pipelines.settings import paths
 
 HOME = paths().home
-STATE = HOME / "portal"
+STATE = STATE_DIR = HOME / "portal"
 
 
 def _secret_key() -> str:
@@ -88,11 +88,13 @@ INSTALLED_APPS = [
     "pipelines.portal",
 ]
 MIDDLEWARE = [
+    "pipelines.portal.headers.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pipelines.portal.auth.BearerTokenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -110,6 +112,8 @@ TEMPLATES = [{
 }]
 DATABASES = _databases()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "portal.User"
+LOGIN_URL = "signin"
 
 # Argon2id first: new passwords are hashed with it (argon2-cffi's RFC 9106 low-memory profile).
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
@@ -139,6 +143,17 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 FILE_UPLOAD_TEMP_DIR = str(STATE / "incoming")
 FILE_UPLOAD_PERMISSIONS = 0o600
 Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+
+# The notice that feedback is ready (pipelines/portal/notify.py).
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("MNR_SMTP_HOST", "").strip() or "localhost"
+EMAIL_PORT = int(os.environ.get("MNR_SMTP_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("MNR_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("MNR_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = _flag("MNR_SMTP_STARTTLS")
+EMAIL_USE_SSL = _flag("MNR_SMTP_SSL")
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("MNR_MAIL_FROM", "MNR Data Hub <noreply@localhost>")
 
 LANGUAGE_CODE = "en"
 USE_I18N = False

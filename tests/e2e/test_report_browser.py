@@ -156,7 +156,7 @@ def test_verdict_banner_is_visible_with_its_colour(rendered):
     assert (w, h) == (WIDTH, HEIGHT)
     v = probe["verdict"]
     assert v["shown"] and 0 <= v["y"] < 400 and v["h"] > 40
-    assert probe["verdictText"].startswith("Rejected.") and "SEX_SUM" in probe["verdictText"]
+    assert probe["verdictText"].startswith("Rejected.") and "Girls and boys do not add up" in probe["verdictText"]
     # Most of the banner is painted in the rejected colour.
     assert colour_in(rows, v, BANNER_REJECTED) > 0.5 * v["w"] * v["h"]
 

@@ -47,10 +47,13 @@ def test_report_shows_verdict_why_counts_rules_chart_and_masks_small_counts(tmp_
     assert v["verdict"] == "rejected"
     doc, html = report(conn, "S1", tmp_path)
 
-    assert 'class="verdict rejected"' in html and "2 errors: SEX_SUM (2). Any error rejects a submission" in html
+    # The rules are named in plain words, their ids in small print.
+    assert 'class="verdict rejected"' in html and ("2 errors: Girls and boys do not add up to the total (2). "
+                                                   "Any error rejects a submission") in html
     assert re.search(r"<b>2</b>errors", html) and re.search(rf"<b>{doc['counts']['warning']}</b>warnings", html)
     # Per-rule table with units tested, passed and failed.
-    assert re.search(r"<code>SEX_SUM</code></td><td>2</td><td[^>]*>error</td><td>[^<]+</td>"
+    assert re.search(r"Girls and boys do not add up to the total<br><span class=\"rid\"><code>SEX_SUM</code></span></td>"
+                     r"<td>2</td><td[^>]*>Error</td><td>[^<]+</td>"
                      r"<td class=\"num\">2</td><td class=\"num\">0</td><td class=\"num sev-error\">2</td>", html)
     # The warned indicator's series as an inline SVG with the flagged year highlighted.
     assert "<svg" in html and 'class="flagged"' in html and "2021: 330 (this file) — flagged" in html
