@@ -96,7 +96,7 @@ def serve(host: str, port: int, announce=print) -> int:
 
     def watch():   # the web server gone (a port in use, a crash): the portal stops rather than half-runs
         server.wait()
-        worker.stop()
+        os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=watch, daemon=True).start()
     try:

@@ -268,9 +268,12 @@ def check_report(request, upload_id):
 
 
 def _report_response(html: str) -> HttpResponse:
+    """A page the pipeline wrote (a report, a profile), with the policy it carries (its own styles by hash, no
+    script, no network) as a header too, and never framed."""
+    from pipelines.pages import policy
+
     resp = HttpResponse(html, content_type="text/html; charset=utf-8")
-    # The report's own stylesheet and charts are inline; it runs no script at all.
-    resp.csp = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    resp.csp = policy(html) + "; frame-ancestors 'none'"
     return resp
 
 

@@ -28,12 +28,15 @@ _child_pid: int | None = None
 
 
 def stop(*_args) -> None:
-    """Stop after the current run; the run itself is interrupted (nothing half-published: the run's own rule)."""
+    """A run in progress is interrupted (nothing half-published: the run's own rule) and the worker stops when
+    it has ended; with no run, at once (even while the pipeline is still loading)."""
     global _stopping
     _stopping = True
     if _child_pid is not None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(_child_pid, signal.SIGINT)
+    else:
+        raise SystemExit(0)
 
 
 def run_forever(ready=lambda: None) -> None:

@@ -4,6 +4,7 @@ and every value of "What was published"."""
 
 import json
 import re
+from html import unescape
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -61,7 +62,7 @@ def test_the_report_reads_in_each_language(lang, verdict, rule, date):
     assert re.search(rf"{re.escape(rule)} \(2\) <span class=\"rid\">[^<]+<code>SEX_SUM</code>", html)
     assert date in html and "2024-03-01T10:00" not in html
     # The sentences of the report are the language's own (no English left in the verdict box).
-    why = re.search(r'<span class="why">([^<]*)</span>', html).group(1)
+    why = unescape(re.search(r'<span class="why">([^<]*)</span>', html).group(1))
     assert ("Any error rejects" in why) == (lang == "en")
 
 
@@ -74,7 +75,7 @@ def test_coverage_notes_are_one_line_and_published_values_are_all_shown():
     assert len(not_covered) > 5
     html = render_report(doc, context, "en")
     # One line naming every indicator the file does not cover, instead of one note each.
-    line = re.search(r'<p class="coverage" id="coverage">([^<]+)</p>', html).group(1)
+    line = unescape(re.search(r'<p class="coverage" id="coverage">([^<]+)</p>', html).group(1))
     assert line.startswith(f"This file does not cover {len(not_covered)} of the catalogue's indicators (")
     assert all(f["indicator_code"] in line for f in not_covered)
     findings_section = html.split('id="findings"')[1].split('id="rules"')[0]
