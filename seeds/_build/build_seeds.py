@@ -993,6 +993,13 @@ def indicator_rows() -> list[list]:
     return sorted(rows, key=lambda r: r[0])
 
 
+def indicator_name_rows() -> list[list]:
+    """Each indicator's name in every language of the catalogue (the English one is indicators.csv's): the names
+    that the SDMX code list CL_INDICATOR carries, one of the aliases of each language."""
+    return sorted([ind["code"], lang, ind["name"] if lang == "en" else ind[lang]]
+                  for ind in INDICATORS for lang in LANGS)
+
+
 def category_rows() -> list[list]:
     rows = []
     for code, cats in CATEGORIES.items():
@@ -1747,6 +1754,7 @@ def build() -> dict[str, str]:
              "yoy_tolerance_pct", "is_extension", "is_restricted", "required_flag",
              "description"],
             indicator_rows()),
+        "indicator_names.csv": to_csv(["indicator_code", "language", "name"], indicator_name_rows()),
         "indicator_categories.csv": to_csv(
             ["indicator_code", "value", "category_code", "category_label"], category_rows()),
         "indicator_relations.csv": to_csv(
@@ -1804,6 +1812,10 @@ def self_check(files: dict[str, str]) -> None:
         assert r["code"] in known[r["kind"]], r
         assert r["language"] in (*LANGS, "code", "any"), r
         assert r["country"] in ("", *known["ref_area"]), r
+    alias_of = {normalise(r["alias"]): r["code"] for r in read("aliases.csv") if r["kind"] == "indicator"}
+    for r in read("indicator_names.csv"):
+        assert alias_of.get(normalise(r["name"])) == r["indicator_code"], r
+        assert r["language"] != "en" or r["name"] == inds[r["indicator_code"]]["indicator_name"], r
 
 
 def main(argv=None) -> int:
