@@ -319,17 +319,18 @@ def _open_duckdb(path: str | Path, read_only: bool, attempts: int):
 
 @contextmanager
 def connect(path: str | Path, read_only: bool = False, attempts: int = 60,
-            on_wait: Callable[[], None] | None = _say_waiting_on_stderr):
+            on_wait: Callable[[], None] | None = _say_waiting_on_stderr, timeout: float | None = None):
     """Open the warehouse: a `Db` over DuckDB (the file at `path`) or Postgres (see `kind`).
 
     Writers hold the warehouse lock exclusively, readers of the DuckDB file share it and wait while a run holds
     it. DuckDB's own lock is retried too (with jitter), for processes outside this system that may hold the
-    file, such as a DuckDB shell left open. Postgres readers take no lock: the server isolates them.
+    file, such as a DuckDB shell left open. Postgres readers take no lock: the server isolates them. `timeout`
+    bounds the wait for the lock (default MNR_LOCK_TIMEOUT_S), then WarehouseBusy.
     """
     on_postgres = kind() == "postgres"
     with ExitStack() as held:
         if not (on_postgres and read_only):
-            held.enter_context(warehouse_lock(path, exclusive=not read_only, on_wait=on_wait))
+            held.enter_context(warehouse_lock(path, exclusive=not read_only, on_wait=on_wait, timeout=timeout))
         db = (Db(_open_postgres(read_only), "postgres") if on_postgres
               else Db(_open_duckdb(path, read_only, attempts), "duckdb"))
         try:
