@@ -241,8 +241,8 @@ def partitions_sql(q: DataQuery) -> tuple[str, list]:
     return f"select {col}, count(*) from ({source}) s group by {col} order by {col}", params
 
 
-def _groups(counts: list[tuple[str, int]], size: int = GROUP_ROWS) -> list[list[str]]:
-    groups, current, n = [], [], 0
+def _groups(counts: list[tuple[str, int]]) -> list[list[str]]:
+    groups, current, n, size = [], [], 0, GROUP_ROWS
     for value, count in counts:
         if current and n + count > size:
             groups.append(current)

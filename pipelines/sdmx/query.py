@@ -284,8 +284,7 @@ def data_format(accept: str | None, format_param: str | None = None) -> Format:
         if name is None:
             raise not_acceptable(f"format={format_param!r}: use csvdata, genericdata or structurespecificdata")
         return _format(name, {})
-    ranges = _accept(accept) or [("*/*", {})]
-    for media, params in ranges:
+    for media, params in _accept(accept) if (accept or "").strip() else [("*/*", {})]:
         name = _DATA_TYPES.get(media)
         if name is None:
             continue
@@ -315,7 +314,7 @@ def _format(name: str, params: dict[str, str]) -> Format:
 
 def structure_format(accept: str | None) -> Format:
     """Structure messages are SDMX-ML 2.1 only; a client that accepts none of its media types gets 406."""
-    for media, params in _accept(accept) or [("*/*", {})]:
+    for media, params in _accept(accept) if (accept or "").strip() else [("*/*", {})]:
         if media in ("application/vnd.sdmx.structure+xml", "application/xml", "text/xml", "application/*", "*/*") \
                 and params.get("version") in (None, "2.1"):
             return Format("structure", STRUCTURE_XML)

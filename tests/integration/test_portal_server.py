@@ -11,9 +11,9 @@ def test_mnr_portal_serves_on_a_loopback_port_with_a_private_generated_secret_ke
         status, headers, body = get(portal.url + "/healthz")
         assert status == 200 and body == b"ok\n"
         assert headers["X-Content-Type-Options"] == "nosniff"
-        # The SDMX REST API's prefix is routed to its own URL configuration (empty here: 404, not a portal page).
-        status, _, _ = get(portal.url + "/sdmx/rest/dataflow/MNR/DF_MNR_OCSEA/1.0.0")
-        assert status == 404
+        # The SDMX REST API's prefix is routed to its own URL configuration (tests/e2e/test_sdmx_api.py).
+        status, headers, _ = get(portal.url + "/sdmx/rest/dataflow/MNR/DF_MNR_OCSEA/1.0.0")
+        assert status == 200 and headers["Content-Type"] == "application/vnd.sdmx.structure+xml;version=2.1"
         key = mnr_home.home / "portal" / "secret_key"
         assert stat.S_IMODE(key.stat().st_mode) == 0o600 and len(key.read_text().strip()) >= 50
         first = key.read_text()
