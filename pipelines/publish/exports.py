@@ -14,19 +14,18 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from pipelines.sdmx import structure as sdmx_structure
+
 # What spreadsheet software reads as the start of a formula (OWASP's CSV injection list, with the full-width
 # forms that some spreadsheets fold to the ASCII ones, and a line feed).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 
-SDMX_AGENCY = "MNR"
-SDMX_DATAFLOW = "DF_MNR_OCSEA"
-SDMX_VERSION = "1.0.0"
-SDMX_DIMENSIONS = ("REF_AREA", "INDICATOR", "SEX", "AGE", "OFFENCE", "TIME_PERIOD")
-SDMX_ATTRIBUTES = ("UNIT_MEASURE", "OBS_STATUS", "OBS_CONF", "OBS_FOOTNOTE")
-SDMX_FROM = {"REF_AREA": "ref_area", "INDICATOR": "indicator_code", "SEX": "sex", "AGE": "age",
-             "OFFENCE": "offence", "TIME_PERIOD": "time_period", "OBS_VALUE": "obs_value",
-             "UNIT_MEASURE": "unit_measure", "OBS_STATUS": "obs_status", "OBS_CONF": "obs_conf",
-             "OBS_FOOTNOTE": "comment"}
+# The dataflow of the SDMX REST API (pipelines/sdmx/structure.py, one definition): its dimensions and the
+# attributes a release carries, by their SDMX ids.
+SDMX_AGENCY, SDMX_DATAFLOW, SDMX_VERSION = sdmx_structure.AGENCY, sdmx_structure.DATAFLOW, sdmx_structure.VERSION
+SDMX_DIMENSIONS = tuple(c.id for c in sdmx_structure.CONCEPTS if c.role in ("dimension", "time"))
+SDMX_ATTRIBUTES = ("UNIT_MEASURE", "OBS_STATUS", "OBS_CONF", "COMMENT")
+SDMX_FROM = {c.id: c.column for c in sdmx_structure.CONCEPTS}
 
 
 def _is_number(s: str) -> bool:

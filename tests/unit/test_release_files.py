@@ -180,3 +180,13 @@ def test_a_bad_tag_is_refused(tmp_path):
     conn = warehouse(tmp_path / "w.duckdb")
     with pytest.raises(BadTag):
         cut(conn, tmp_path / "releases", tag="../x")
+
+
+def test_sdmx_csv_columns_are_components_of_the_dataflow_the_api_serves(released):
+    """The release's SDMX-CSV names dataflow MNR:DF_MNR_OCSEA(1.0.0): its columns are components of that
+    dataflow's data structure as the SDMX REST API serves it (the comment is COMMENT there, not OBS_FOOTNOTE)."""
+    from pipelines.sdmx.structure import CONCEPTS
+
+    header = (released.folder / "observations.sdmx.csv").read_text().splitlines()[0].split(",")
+    assert header[:3] == ["STRUCTURE", "STRUCTURE_ID", "ACTION"]
+    assert set(header[3:]) <= {c.id for c in CONCEPTS} and "COMMENT" in header
