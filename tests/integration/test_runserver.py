@@ -77,7 +77,11 @@ def test_ctrl_c_reaches_the_served_run_and_nothing_is_half_published(warm_home, 
     for line in run.stdout:
         if "processing" in line:
             break
-    time.sleep(1)
+    # Interrupt once the run has started executing (its worker recorded on it), not after a fixed pause: on a
+    # loaded machine a second after "processing" the run may not exist yet, and there is then nothing to stop.
+    deadline = time.monotonic() + 300
+    while not _runs_by_worker_pid(warm_home) and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.2)
     run.send_signal(signal.SIGINT)
     out, err = run.communicate(timeout=300)
     assert run.returncode == 130, out + err
