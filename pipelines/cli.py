@@ -205,42 +205,22 @@ def cmd_feedback(args) -> int:
 
 # ---------------------------------------------------------------------------------------------- query
 def cmd_query(args) -> int:
-    from pipelines.warehouse import connect, exists, kind
+    from pipelines.query import QueryRefused, run
 
     p = prepare_environment()
-    on_postgres = kind() == "postgres"
-    if not exists(p.warehouse):
-        raise UsageError("nothing has been published yet: run `mnr run` (or `mnr demo`) first")
-    if on_postgres:
-        import psycopg
-        errors: type[Exception] = psycopg.Error
-    else:
-        import duckdb
-        errors = duckdb.Error
-    with connect(p.warehouse, read_only=True) as conn:
-        if not on_postgres:
-            # A read-only database still lets SQL write files (COPY ... TO, EXPORT DATABASE), read any file and
-            # install extensions: shut the file system and extensions off, and lock that setting (SECURITY.md).
-            conn.execute("set enable_external_access = false; set autoinstall_known_extensions = false; "
-                         "set autoload_known_extensions = false; set lock_configuration = true")
-        try:
-            # On Postgres the session is read-only (default_transaction_read_only); an (empty) parameter list
-            # makes the server take exactly one statement, so the query cannot switch that off first.
-            cur = conn.execute(args.sql, [] if on_postgres else None)
-        except errors as e:
-            msg = str(e)
-            if any(s in msg.lower() for s in ("read-only", "disabled by configuration", "has been locked")):
-                raise UsageError("mnr query is read-only: statements that change data, or read or write files, "
-                                 "are refused. Use SELECT over published.observations.") from e
-            raise UsageError(f"the query failed: {msg.splitlines()[0]}") from e
-        cols = [d[0] for d in cur.description] if cur.description else []
-        rows = cur.fetchall()
+    try:
+        cols, rows = run(p, args.sql, restricted=args.restricted)
+    except QueryRefused as e:
+        raise UsageError(str(e)) from e
     if args.format == "json":
         print(json.dumps([dict(zip(cols, r)) for r in rows], indent=2, default=str))
     elif args.format == "csv":
+        from pipelines.publish.exports import csv_cell
+
         w = csv.writer(sys.stdout)
         w.writerow(cols)
-        w.writerows(rows)
+        # Formula-safe like every CSV the system writes: the output is opened in spreadsheets.
+        w.writerows([[v if isinstance(v, (int, float)) else csv_cell(v) for v in r] for r in rows])
     else:
         from rich.table import Table
 
@@ -357,8 +337,19 @@ def cmd_demo(args) -> int:
 
 def cmd_ui(args) -> int:
     from pipelines.settings import REPO_ROOT, bin_dir
+    from pipelines.ui import UiRefused, check_port_free, loopback, serve_on_socket
 
     prepare_environment()
+    try:
+        if args.socket:
+            os.chdir(REPO_ROOT)
+            return serve_on_socket(Path(args.socket), REPO_ROOT / "workspace.yaml", read_only=args.read_only)
+        if not loopback(args.host):
+            raise UiRefused(f"--host {args.host} would open the UI, which has no sign-in, to the network: serve it on "
+                            "loopback, or with --socket behind an authenticating proxy (docs/deployment.md)")
+        check_port_free(args.host, args.port)
+    except UiRefused as e:
+        raise UsageError(str(e)) from e
     exe = bin_dir() / "dagster"
     cmd = [str(exe if exe.exists() else "dagster"), "dev", "-w", str(REPO_ROOT / "workspace.yaml"),
            "-h", args.host, "-p", str(args.port)]
@@ -444,6 +435,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_feedback)
     s = sub.add_parser("query", help="read-only SQL over the published tables")
     s.add_argument("sql")
+    s.add_argument("--restricted", action="store_true",
+                   help="operators: read the restricted layers (raw, staging, marts, quality) of the warehouse")
     s.add_argument("--format", choices=("table", "csv", "json"), default="table")
     s.set_defaults(func=cmd_query)
     s = sub.add_parser("release", help="cut an immutable release in MNR_HOME/releases/<release_id>/")
@@ -477,9 +470,13 @@ def build_parser() -> argparse.ArgumentParser:
     u = users.add_parser("disable", help="disable an account: no sign-in, its tokens revoked")
     u.add_argument("email")
     s.set_defaults(func=cmd_users)
-    s = sub.add_parser("ui", help="start the Dagster UI on this project")
-    s.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
+    s = sub.add_parser("ui", help="start the Dagster UI on this project (operators only)")
+    s.add_argument("--host", default="127.0.0.1", help="a loopback address to bind (default 127.0.0.1)")
     s.add_argument("--port", type=int, default=3000)
+    s.add_argument("--socket", help="serve on this Unix socket instead (0660, group mnr-operators): for shared "
+                                    "servers, alone or behind an authenticating proxy (docs/deployment.md)")
+    s.add_argument("--read-only", action="store_true",
+                   help="with --socket: a UI that shows runs and assets but launches and changes nothing")
     s.set_defaults(func=cmd_ui)
     return ap
 

@@ -22,7 +22,7 @@ from pipelines.assets.quality import (  # noqa: E402
 )
 from pipelines.assets.standardise import reference_data, standardised  # noqa: E402
 from pipelines.jobs import cut_release, load_reference_data, process_submissions  # noqa: E402
-from pipelines.resources import Warehouse, dbt_resource  # noqa: E402
+from pipelines.resources import Warehouse, dbt_resource, executor, io_manager  # noqa: E402
 from pipelines.schedules import nightly_processing, nightly_reference_reload, quarterly_release  # noqa: E402
 from pipelines.sensors import landing_sensor  # noqa: E402
 
@@ -34,8 +34,10 @@ defs = dg.Definitions(
     jobs=[process_submissions, load_reference_data, cut_release],
     sensors=[landing_sensor],
     schedules=[nightly_reference_reload, nightly_processing, quarterly_release],
-    resources={"warehouse": Warehouse(), "dbt": dbt_resource()},
+    # None of these takes run config: no executable, path or database can be set when a run is launched
+    # (pipelines/resources.py).
+    resources={"warehouse": Warehouse(), "dbt": dbt_resource(), "io_manager": io_manager()},
     # DuckDB has one writer: the steps of a run go one after another in one process, which holds the warehouse
     # lock for the whole run (pipelines/resources.py); the run queue (dagster.yaml) lets one run go at a time.
-    executor=dg.in_process_executor,
+    executor=executor,
 )

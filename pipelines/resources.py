@@ -7,6 +7,12 @@ file lock beside the database (`<warehouse>.lock`), held exclusively for the who
 run's resources are set up, released at teardown, and by the kernel if the process dies) and shared by readers.
 The Dagster run queue (dagster.yaml, `concurrency: runs: max_concurrent_runs: 1`) keeps the daemon's runs in
 line as well, so they wait in the queue where the UI shows them instead of holding a process open.
+
+Nothing here can be set when a run is launched (SECURITY.md, "Nobody runs a program through the Dagster UI"):
+a ConfigurableResource's fields are run config that the launchpad or GraphQL may override, and the dbt
+resource's `dbt_executable`, `project_dir` or `profiles_dir` set there ran a program of the launcher's choosing
+as the service user. The warehouse has no fields (its location follows MNR_HOME and MNR_DBT_TARGET, read from
+the service's environment), and dbt is a resource without config whose values are fixed in code.
 """
 
 from __future__ import annotations
@@ -44,12 +50,11 @@ class Warehouse(dg.ConfigurableResource):
     Postgres database when MNR_DBT_TARGET=postgres (pipelines/warehouse.py). A run that uses it holds
     the warehouse lock from set-up to teardown, so two runs never interleave their writes."""
 
-    # Empty: the warehouse of the current MNR_HOME, looked up when used (not when the code location loads).
-    path: str = ""
-
+    # No fields, so no run config: the warehouse of the current MNR_HOME, looked up when used (not when the code
+    # location loads).
     @property
     def location(self) -> str:
-        return self.path or str(paths().warehouse)
+        return str(paths().warehouse)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         _runs_holding[id(self)] = _hold_for_run(context, self.location)
@@ -66,17 +71,7 @@ class Warehouse(dg.ConfigurableResource):
 
 
 class WarehouseDbt(DbtCliResource):
-    """dbt, holding the warehouse lock for the run like Warehouse (a seeds-only run uses dbt alone): on Postgres
-    too, since two builds of the same models at once would replace each other's tables."""
-
-    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        super().setup_for_execution(context)
-        _runs_holding[id(self)] = _hold_for_run(context, str(paths().warehouse))
-
-    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        key = _runs_holding.pop(id(self), None)
-        if key is not None:
-            release(key)
+    """dbt as this project runs it. Served by dbt_resource(), never bound as a configurable resource."""
 
     # Two costs of dagster-dbt that buy this project nothing, on every run (together about half of the dbt step
     # of a one-country run): it starts `dbt --version` in a subprocess to learn the version of dbt, and it loads
@@ -107,8 +102,35 @@ def dbt_executable() -> str:
     return str(found) if found.exists() else "dbt"
 
 
-def dbt_resource() -> WarehouseDbt:
+@dg.resource(config_schema={}, description=(
+    "dbt beside this Python (fixed in code; nothing of it can be set at launch), holding the warehouse lock for the "
+    "run like the warehouse does (a seeds-only run uses dbt alone): on Postgres too, since two builds of the same "
+    "models at once would replace each other's tables."))
+def _dbt_for_run(context: dg.InitResourceContext):
     # No target here: profiles.yml reads MNR_DBT_TARGET when dbt runs, so the code location (loaded once) follows
     # the warehouse of the process that runs it, as Warehouse does.
-    return WarehouseDbt(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR),
-                        dbt_executable=dbt_executable())
+    dbt = WarehouseDbt(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR),
+                       dbt_executable=dbt_executable())
+    key = _hold_for_run(context, str(paths().warehouse))
+    try:
+        yield dbt
+    finally:
+        release(key)
+
+
+def dbt_resource() -> dg.ResourceDefinition:
+    """The dbt resource: its config schema is empty (not absent, which would take any config), so a run launched
+    with config for it is refused."""
+    return _dbt_for_run
+
+
+def io_manager() -> dg.ResourceDefinition:
+    """Dagster's file system IO manager with its folder fixed (its `base_dir` is otherwise run config: a path to
+    write pickles to, and to load them from)."""
+    return dg.fs_io_manager.configured(lambda _: {"base_dir": str(paths().dagster_home / "storage")},
+                                       config_schema={})
+
+
+# The in-process executor, its config fixed too (nothing under `execution:` can be set at launch). An empty
+# schema, not none: none would take any config.
+executor = dg.in_process_executor.configured(lambda _: {}, config_schema={}, name="in_process")

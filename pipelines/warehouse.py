@@ -314,7 +314,20 @@ def _open_duckdb(path: str | Path, read_only: bool, attempts: int):
             time.sleep(delay + random.random() * delay)
             delay = min(delay * 1.5, 2.0)
     conn.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
+    if not read_only:
+        _owner_only(Path(path))
     return conn
+
+
+def _owner_only(path: Path) -> None:
+    """The warehouse holds the unsuppressed values: readable by the service alone (SECURITY.md); readers of the
+    published layer get their own file (pipelines/query.py)."""
+    for f in (path, path.with_name(path.name + ".wal")):
+        try:
+            if f.exists() and f.stat().st_uid == os.geteuid():
+                f.chmod(0o600)
+        except OSError:
+            pass
 
 
 @contextmanager

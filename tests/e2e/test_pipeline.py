@@ -169,7 +169,7 @@ def test_materialize_one_country_through_dagster(first_run):
         [raw_observations, standardised, fct_observations_expectations, submission_verdicts,
          every_submission_has_a_verdict, published_observations, published_key_is_unique, feedback_reports],
         partition_key="ZAF", instance=instance,
-        resources={"warehouse": Warehouse(path=str(home.warehouse)), "dbt": dbt_resource()},
+        resources={"warehouse": Warehouse(), "dbt": dbt_resource()},
     )
     assert result.success
     mats = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}

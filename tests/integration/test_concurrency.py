@@ -88,8 +88,9 @@ def test_two_runs_started_together_both_finish_and_leave_consistent_tables(warm_
 
 
 def test_a_reader_waits_for_the_run_holding_the_warehouse(mnr_home):
-    duckdb.connect(str(mnr_home.warehouse)).execute("create schema published; create table published.t as "
-                                                     "select 42 as answer").close()
+    duckdb.connect(str(mnr_home.warehouse)).execute("create schema published; create table published.observations "
+                                                     "as select 'CJ_PROSECUTIONS' as indicator_code, 42 as answer"
+                                                     ).close()
     # A stand-in for a run: another process holds the warehouse (and writes to it) until told to finish.
     holder = subprocess.Popen(
         [sys.executable, "-c",
@@ -97,13 +98,13 @@ def test_a_reader_waits_for_the_run_holding_the_warehouse(mnr_home):
          "from pipelines.warehouse import connect, warehouse_lock\n"
          f"with warehouse_lock({str(mnr_home.warehouse)!r}):\n"
          f"    with connect({str(mnr_home.warehouse)!r}) as c:\n"
-         "        c.execute('update published.t set answer = 43')\n"
+         "        c.execute('update published.observations set answer = 43')\n"
          "        print('held', flush=True)\n"
          "        sys.stdin.readline()\n"],
         env=_env(mnr_home), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
-        reader = subprocess.Popen([MNR, "query", "select answer from published.t", "--format", "csv"],
+        reader = subprocess.Popen([MNR, "query", "select answer from published.observations", "--format", "csv"],
                                   env=_env(mnr_home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         # The reader says once that it waits (and does not fail) while the writer holds the warehouse...
         assert "waiting for the running pipeline to finish" in reader.stderr.readline()

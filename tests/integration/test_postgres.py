@@ -190,15 +190,47 @@ def test_release_and_feedback_files_are_the_same(on_duckdb, on_postgres):
 
 def test_mnr_query_reads_postgres_and_refuses_writes(on_postgres, pg_database, capsys):
     from pipelines.cli import main
+    from pipelines.query import reader_grants
 
-    with shared_deployment(on_postgres[0], pg_database):
-        assert main(["query", "select count(*) as n from published.observations", "--format", "json"]) == 0
-        assert json.loads(capsys.readouterr().out)[0]["n"] >= 50
-        for sql in ("delete from published.observations",
-                    "set default_transaction_read_only = off; delete from published.observations",
-                    "create table published.x (a int)"):
-            assert main(["query", sql]) == 2, sql
-            assert "read-only" in capsys.readouterr().err
+    role = f"mnr_reader_{uuid.uuid4().hex[:8]}"
+    with connect(pg_database) as pg:
+        pg.execute(f"create role {role} login password 'reader-secret'")
+        for statement in reader_grants(role):
+            pg.execute(statement)
+    try:
+        with shared_deployment(on_postgres[0], pg_database), \
+                environment(MNR_PG_QUERY_USER=role, MNR_PG_QUERY_PASSWORD="reader-secret"):
+            assert main(["query", "select count(*) as n from published.observations", "--format", "json"]) == 0
+            assert json.loads(capsys.readouterr().out)[0]["n"] >= 50
+            for sql in ("delete from published.observations",
+                        "set default_transaction_read_only = off; delete from published.observations",
+                        "create table published.x (a int)",
+                        # The restricted layers: the role has no grant on them, whatever the SQL says.
+                        "select * from marts.fct_observations",
+                        "select * from quality.findings",
+                        "with m as (select * from marts.fct_observations) select count(*) from m",
+                        "select * from raw.observations",
+                        "select pg_read_file('/etc/passwd')",
+                        "copy published.observations to '/tmp/mnr-pg-leak'",
+                        "set role postgres"):
+                assert main(["query", sql]) == 2, sql
+                assert "read-only" in capsys.readouterr().err
+            # Restricted indicators are left out by the row policy.
+            assert main(["query", "select count(*) as n from published.observations "
+                                  "where indicator_code = 'PG_MNR_MATURITY'", "--format", "json"]) == 0
+            assert json.loads(capsys.readouterr().out)[0]["n"] == 0
+            # The operator reads the restricted layers, still read-only.
+            assert main(["query", "select count(*) as n from marts.fct_observations", "--format", "json",
+                         "--restricted"]) == 0
+            assert json.loads(capsys.readouterr().out)[0]["n"] >= 50
+            assert main(["query", "delete from marts.fct_observations", "--restricted"]) == 2
+        with shared_deployment(on_postgres[0], pg_database):   # without the reader role: refused, with what to do
+            assert main(["query", "select 1"]) == 2
+            assert "MNR_PG_QUERY_USER" in capsys.readouterr().err
+    finally:
+        with connect(pg_database) as pg:
+            pg.execute(f"drop owned by {role}")
+            pg.execute(f"drop role {role}")
     with connect(pg_database) as pg:
         assert pg.execute("select count(*) from published.observations").fetchone()[0] >= 50
 

@@ -28,7 +28,7 @@ MNR = str(Path(sys.executable).parent / "mnr")
 def warehouse(mnr_home):
     with duckdb.connect(str(mnr_home.warehouse)) as con:
         con.execute("create schema published; create table published.observations as select 'KEN' as ref_area, "
-                    "41.0 as obs_value")
+                    "'CJ_PROSECUTIONS' as indicator_code, 41.0 as obs_value")
     return mnr_home
 
 
@@ -60,8 +60,13 @@ def test_mnr_query_cannot_write_or_reach_files(warehouse, tmp_path, sql):
 
 
 def test_the_ui_binds_to_loopback_by_default(monkeypatch, tmp_path):
-    args = cli.build_parser().parse_args(["ui"])
-    assert args.host == "127.0.0.1"
+    assert cli.build_parser().parse_args(["ui"]).host == "127.0.0.1"
+    import socket
+
+    with socket.socket() as s:   # a free port: mnr ui refuses a busy one (tests/e2e/test_ui_access.py)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    args = cli.build_parser().parse_args(["ui", "--port", str(port)])
     execed = []
 
     class Exec(Exception):
