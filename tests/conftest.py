@@ -9,6 +9,14 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
 FIXTURES = REPO / "tests" / "fixtures"
+# Screenshots and other artefacts of the browser tests, kept after the run.
+ARTIFACTS = Path(os.environ.get("MNR_TEST_ARTIFACTS", REPO / "test-artifacts"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    shots = sorted((ARTIFACTS / "portal").glob("*.png")) if (ARTIFACTS / "portal").is_dir() else []
+    if shots:
+        terminalreporter.write_sep("-", f"portal screenshots ({len(shots)}) in {ARTIFACTS / 'portal'}")
 
 
 @pytest.fixture

@@ -46,12 +46,30 @@ def translator(lang: str):
     return t
 
 
+@functools.cache
+def _relations() -> dict[str, str]:
+    """The rules made from seeds/indicator_relations.csv (one per pair of indicators): rule id -> relation."""
+    from pipelines.reference import read_seed
+
+    return {r["rule_id"]: r["relation"] for r in read_seed("indicator_relations")}
+
+
+BREAKDOWN = "BREAKDOWN_NOT_ALLOWED_"
+
+
 def rule_name(lang: str, rule_id: str) -> str:
-    """The rule in plain words (its id is shown beside it in small print)."""
+    """The rule in plain words (its id is shown beside it in small print). Rules made per indicator pair or per
+    dimension are named by their family."""
     messages = catalogue(lang)
     if f"rule.{rule_id}" in messages:
         return messages[f"rule.{rule_id}"]
-    return messages["rule.expectations"] if rule_id.startswith(("EXPECT", "GX")) else rule_id.replace("_", " ").capitalize()
+    if rule_id.startswith(BREAKDOWN):
+        dim = rule_id[len(BREAKDOWN):].lower()
+        return messages["rule.BREAKDOWN_NOT_ALLOWED"].format(dim=messages.get(f"dim.{dim}", dim))
+    relation = _relations().get(rule_id)
+    if relation is not None and f"rule.RELATION_{relation.upper()}" in messages:
+        return messages[f"rule.RELATION_{relation.upper()}"]
+    return rule_id.replace("_", " ").capitalize()
 
 
 def code_label(lang: str, code: str) -> str:

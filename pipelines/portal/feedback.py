@@ -90,6 +90,8 @@ def page_context(doc: dict, lang: str, acks: dict) -> dict:
             "more": more, "more_label": t("findings.more", n=more),
             "coverage": i18n.coverage_line(lang, doc["findings"]), "why": why(doc, t),
             "acknowledged_label": t("counts.acknowledged", n=doc.get("acknowledged", 0)),
+            "errors_label": t.plural("n.errors", doc["counts"]["error"]),
+            "warnings_label": t.plural("n.warnings", doc["counts"]["warning"]),
             "received": i18n.format_datetime(doc.get("received_at"), lang),
             "verdict_label": t(f"verdict.{doc['verdict']}"), "languages": i18n.LANGUAGE_NAMES}
 

@@ -213,7 +213,9 @@ def _check_for(request, upload_id) -> Upload:
 def _feedback_page(request, row, upload, doc):
     lang = feedback.language(request, doc)
     processing = doc is None and (upload is None or upload.state in ("queued", "running"))
+    source = row or {"file_name": upload.file_name, "country": upload.country}
     ctx = {"row": row, "upload": upload, "doc": doc, "processing": processing, "lang": lang,
+           "file_name": source["file_name"], "country": source["country"],
            "failed": doc is None and upload is not None and upload.state == "failed"}
     if doc is not None:
         ctx.update(feedback.page_context(doc, lang, acknowledgements(doc["submission_id"])

@@ -14,7 +14,7 @@ from pipelines.feedback import i18n
 from pipelines.feedback.context import gather
 from pipelines.feedback.report import findings_document, render_report
 from pipelines.quality.gate import decide
-from pipelines.quality.store import findings_for
+from pipelines.quality.store import findings_for, rule_results_for
 from quality_db import publish
 from test_report import scenario
 
@@ -41,7 +41,16 @@ def test_every_language_has_every_message_and_every_rule_of_the_code_has_a_plain
                 | set(re.findall(r'"rule_id": *"([A-Z][A-Z0-9_]+)"',
                                  (REPO / "expectations" / "fct_observations.json").read_text())))
     assert len(rule_ids) > 40
-    assert not [r for r in rule_ids if f"rule.{r}" not in en]
+    unnamed = [r for r in rule_ids if f"rule.{r}" not in en]
+    assert not unnamed, f"add rule.<id> for {unnamed} to every file of pipelines/feedback/messages/"
+    # And every rule the checks run (some are made per dimension or per pair of indicators) has a name in every
+    # language, not its id turned into words.
+    conn = scenario()
+    decide(conn, [("S1", "KEN")])
+    ran = {r["rule_id"] for r in rule_results_for(conn, "S1")}
+    assert len(ran) > 40
+    for lang in i18n.LANGUAGES:
+        assert not [r for r in ran if i18n.rule_name(lang, r) == r.replace("_", " ").capitalize()], lang
 
 
 @pytest.mark.parametrize("lang, verdict, rule, date", [
