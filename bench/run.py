@@ -141,7 +141,9 @@ def published(home: Path) -> dict:
 
 
 # ------------------------------------------------------------------------------------------ cases
-def case_latency(work: Path, args, log: Path) -> dict:
+def warm_home(work: Path, args, log: Path) -> tuple[Path, Path, str, Path]:
+    """The warm MNR_HOME of --warm countries (built once per code version, kept in work/warm-home), its data,
+    the country of the latency case and that country's revised file: (warm, data, country, revised)."""
     data = work / "warm-data"
     if not (data / "manifest.json").exists():
         generate.generate(data, args.warm, args.years, seed=args.seed, defective_share=0.0)
@@ -164,6 +166,12 @@ def case_latency(work: Path, args, log: Path) -> dict:
         (warm / "bench-code").write_text(stamp)
     country = json.loads((data / "manifest.json").read_text())["files"][0]["country"]
     revised = generate.revision(work / "revision", country, args.years, args.seed)
+    return warm, data, country, revised
+
+
+def case_latency(work: Path, args, log: Path) -> dict:
+    warm, data, country, revised = warm_home(work, args, log)
+    home = work / "latency"
     # The pipeline keeps dbt's parse cache in its home (the warm build made it); the floor's is in the dbt project's
     # target folder: one unmeasured floor run makes it, so that both are measured warm.
     shutil.rmtree(home, ignore_errors=True)

@@ -17,15 +17,22 @@ from portal_support import Portal, add_user, csrf_of, new_token, sign_in, upload
 HEADER = "indicator,time_period,sex,age,offence,value,unit,obs_status,comment\n"
 
 
+HOSTILE = "<img src=x onerror=alert(1)><script>alert(2)</script>"
+
+
 def _archive(home: Paths, tmp: Path, country: str, value: int, published: bool) -> str:
-    """A submission as the pipeline leaves it: archived, with its findings document."""
+    """A submission as the pipeline leaves it: archived, with its findings document (a warning whose sheet,
+    value and message carry markup, as a hostile file's cells would)."""
     f = tmp / f"{country}_{value}.csv"
     f.write_text(HEADER + f"CJ_REPORTS_RECEIVED,2021,,,,{value},NUMBER,A,\n")
     receipt, _ = submit(home, f, country)
-    findings = [] if published else [{"rule_id": "NEGATIVE_VALUE", "level": 1, "severity": "error",
-                                      "message": "negative", "sheet": None, "row": 2, "column": "value",
-                                      "value": "-1", "expected": ">= 0", "indicator_code": "CJ_REPORTS_RECEIVED",
-                                      "time_period": 2021}]
+    findings = [{"rule_id": "YOY_CHANGE", "level": 3, "severity": "warning", "message": f"check {HOSTILE}",
+                 "sheet": HOSTILE, "row": 2, "column": "value", "value": HOSTILE, "expected": None,
+                 "indicator_code": "CJ_REPORTS_RECEIVED", "time_period": 2021}]
+    if not published:
+        findings.append({"rule_id": "NEGATIVE_VALUE", "level": 1, "severity": "error", "message": "negative",
+                         "sheet": None, "row": 2, "column": "value", "value": "-1", "expected": ">= 0",
+                         "indicator_code": "CJ_REPORTS_RECEIVED", "time_period": 2021})
     doc = findings_document(receipt, findings, 1 if published else 0)
     write_feedback(home.feedback_dir(country, receipt.submission_id), doc)
     return receipt.submission_id
@@ -252,3 +259,53 @@ def test_an_upload_over_the_limit_is_refused_while_it_is_read_and_nothing_is_kep
     assert sorted(p.name for p in (portal.paths.landing / "KEN").iterdir()) == before
     incoming = portal.home / "portal" / "incoming"
     assert not [p for p in incoming.rglob("*") if p.is_file()]
+
+
+def test_every_answer_carries_the_security_headers_and_downloads_are_never_pages(portal):
+    s = session_of(portal, "ken@example.org")
+    sid = portal.ids["ken_rejected"]
+    for path in ("/signin", "/", f"/submissions/{sid}", f"/submissions/{sid}/report", "/api/submissions"):
+        h = s.get(portal.url + path).headers
+        csp = h["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp and "default-src 'none'" in csp and "script" not in csp.replace(
+            "script-src 'none'", ""), (path, csp)
+        assert h["X-Frame-Options"] == "DENY" and h["X-Content-Type-Options"] == "nosniff"
+        assert h["Referrer-Policy"] == "same-origin"
+    for path, kind in ((f"/submissions/{sid}/findings.csv", "text/csv"),
+                       (f"/submissions/{sid}/findings.json", "application/json"),
+                       ("/template.xlsx", "application/vnd.openxmlformats")):
+        r = s.get(portal.url + path)
+        assert r.status_code == 200 and r.headers["Content-Type"].startswith(kind), path
+        assert r.headers["Content-Disposition"].startswith("attachment;"), path
+        assert r.headers["Cache-Control"] == "no-store"
+    # Markup from a file's cells is text on every page: nothing of it runs or loads.
+    for path in (f"/submissions/{sid}", f"/submissions/{sid}/report"):
+        html = s.get(portal.url + path).text
+        assert "<img src=x" not in html and "<script>alert" not in html, path
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html, path
+
+
+def test_acknowledging_a_warning_from_the_portal(portal):
+    s = session_of(portal, "ken@example.org")
+    sid = portal.ids["ken_published"]
+    page = s.get(f"{portal.url}/submissions/{sid}").text
+    form = {"csrfmiddlewaretoken": csrf_of(page), "finding": "0", "rule_id": "YOY_CHANGE",
+            "comment": "The new cybercrime unit opened in 2021"}
+    r = s.post(f"{portal.url}/submissions/{sid}/acknowledge", data=form, allow_redirects=False)
+    assert r.status_code == 302
+    doc = s.get(f"{portal.url}/api/submissions/{sid}/findings").json()
+    assert doc["findings"][0]["acknowledged"] is True and doc["acknowledged"] == 1
+    assert doc["findings"][0]["acknowledgement"].startswith("The new cybercrime unit opened in 2021 (ken@example.org")
+    assert doc["verdict"] == "accepted_with_warnings"   # still a warning: the verdict rule is the contract
+    # A stale or forged form cannot acknowledge an error, or a finding that is not the one it names.
+    rejected = portal.ids["ken_rejected"]
+    for finding, rule in (("1", "NEGATIVE_VALUE"), ("0", "NEGATIVE_VALUE"), ("99", "YOY_CHANGE")):
+        r = s.post(f"{portal.url}/submissions/{rejected}/acknowledge",
+                   data={**form, "finding": finding, "rule_id": rule})
+        assert r.status_code in (400, 404), (finding, rule)
+    # A statistician reads, and acknowledges nothing.
+    st = session_of(portal, "stat@example.org")
+    r = st.post(f"{portal.url}/submissions/{sid}/acknowledge",
+                data={**form, "csrfmiddlewaretoken": csrf_of(st.get(portal.url + "/").text)})
+    assert r.status_code == 403
+    assert ("ken@example.org", "acknowledge", sid) in _audit(portal)

@@ -28,3 +28,48 @@ def test_the_secret_key_can_come_from_the_environment_and_is_then_not_written(mn
         assert get(portal.url + "/healthz")[0] == 200
     assert not (mnr_home.home / "portal" / "secret_key").exists()
     assert os.environ.get("MNR_PORTAL_SECRET_KEY") is None
+
+
+def test_cookies_are_secure_httponly_samesite_and_the_session_is_renewed_at_sign_in(mnr_home):
+    import re
+    import urllib.parse
+    import urllib.request
+
+    from portal_support import add_user
+
+    add_user(mnr_home.home, "ken@example.org", "submitter", ["KEN"])
+    with Portal(mnr_home.home) as portal:   # the default: cookies only over TLS
+        _, headers, body = get(portal.url + "/signin")
+        (csrf_cookie,) = headers.get_all("Set-Cookie")
+        assert csrf_cookie.startswith("__Host-mnr-csrf=")
+        for flag in ("HttpOnly", "Secure", "SameSite=Strict", "Path=/"):
+            assert flag in csrf_cookie, csrf_cookie
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+        cookie = csrf_cookie.split(";")[0]
+        fixed = "__Host-mnr-session=attackerchosensessionid"   # a session id planted before sign-in
+        req = urllib.request.Request(portal.url + "/signin", method="POST", headers={
+            "Cookie": f"{cookie}; {fixed}", "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": portal.url + "/signin"},
+            data=urllib.parse.urlencode({"csrfmiddlewaretoken": token, "email": "ken@example.org",
+                                         "password": "correct horse battery staple"}).encode())
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *a, **k):
+                return None
+
+        try:
+            urllib.request.build_opener(NoRedirect).open(req)
+            raise AssertionError("sign-in did not redirect")
+        except urllib.error.HTTPError as e:
+            assert e.code == 302, e.read()
+            cookies = e.headers.get_all("Set-Cookie")
+        (session,) = [c for c in cookies if c.startswith("__Host-mnr-session=")]
+        for flag in ("HttpOnly", "Secure", "SameSite=Lax", "Path=/"):
+            assert flag in session, session
+        assert "attackerchosensessionid" not in session
+
+
+def test_the_dagster_ui_and_anything_else_is_not_reachable_through_the_portal(mnr_home):
+    with Portal(mnr_home.home) as portal:
+        for path in ("/graphql", "/dagit", "/runs", "/admin/", "/static/", "/server_info", "/../warehouse.duckdb"):
+            assert get(portal.url + path)[0] in (302, 404), path
