@@ -28,7 +28,8 @@ def feedback_reports(context: dg.AssetExecutionContext, warehouse: Warehouse) ->
         for r in run_submissions(context):
             findings = findings_for(conn, r.submission_id)
             published = conn.execute(
-                "select count(*) from published.observation_history where submission_id = ?", [r.submission_id]
+                "select count(*) from (select distinct ref_area, time_period, indicator_code, sex, age, offence "
+                "from published.observation_history where submission_id = ?) k", [r.submission_id]
             ).fetchone()[0]
             doc = findings_document(r, findings, published)
             folder = p.feedback_dir(r.country, r.submission_id)

@@ -136,17 +136,37 @@ def published_summary(conn, submission_id: str) -> list[dict]:
     """What this submission put into published.observations, per indicator: values, years, suppressed cells."""
     conn.execute(PUBLISHED_DDL)
     rows = conn.execute(
+        # A row whose suppression changed later is in history once per state: counted once, as it is now.
         """select indicator_code, count(*), array_agg(distinct time_period order by time_period),
                   count(*) filter (where obs_status = 'Q' or obs_conf in ('C', 'D'))
-           from published.observation_history where submission_id = ? group by indicator_code order by 1""",
+           from published.observation_history where submission_id = ?
+             and (superseded_at is null or not exists (
+                 select 1 from published.observation_history n where n.submission_id = observation_history.submission_id
+                   and n.ref_area = observation_history.ref_area and n.time_period = observation_history.time_period
+                   and n.indicator_code = observation_history.indicator_code and n.sex = observation_history.sex
+                   and n.age = observation_history.age and n.offence = observation_history.offence
+                   and n.published_at > observation_history.published_at))
+           group by indicator_code order by 1""",
         [submission_id],
     ).fetchall()
     return [{"indicator_code": c, "name": indicators().get(c, {}).get("indicator_name", c), "values": n,
              "years": years, "suppressed": s} for c, n, years, s in rows]
 
 
+def withheld_tables(conn: Db, country: str) -> list[list]:
+    """(indicator, year) of the country's tables that hold a cell suppressed at publication, now or in any
+    earlier state: the shared report prints none of their values (a total or a sum beside the published cells
+    would give the suppressed one back)."""
+    conn.execute(PUBLISHED_DDL)
+    return sorted([code, year] for code, year in conn.execute(
+        """select distinct indicator_code, time_period from published.observation_history
+           where ref_area = ? and obs_value is null and obs_conf in ('C', 'D')""", [country]).fetchall()
+        if indicators().get(code, {}).get("is_child_person_count") == "true")
+
+
 def gather(conn: Db, submission_id: str, country: str, findings: list[dict]) -> dict:
     return {
+        "withheld": withheld_tables(conn, country),
         "rules": rule_table(conn, submission_id, findings),
         "charts": warned_series(conn, submission_id, country, findings),
         "completeness": completeness(conn, submission_id, country),

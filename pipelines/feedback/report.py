@@ -85,24 +85,30 @@ def collapse(findings: list[dict], show: int = 5) -> list[dict]:
 _NUMBER = re.compile(r"(?<![\w.!])-?\d+(?:\.\d+)?(?![\w.])")
 
 
-def mask_small(text, indicator_code: str | None):
-    """The text with every small count about children replaced by 'fewer than N' (N = MNR_SUPPRESS_MAX + 1)."""
+def mask_small(text, indicator_code: str | None, withhold: bool = False):
+    """The text with every small count about children replaced by 'fewer than N' (N = MNR_SUPPRESS_MAX + 1),
+    or with every number withheld (a table that publication suppresses cells of)."""
     if text is None or indicator_code is None:
         return text
 
     def sub(m):
+        if withhold:
+            return "(withheld)"
         small = is_small_child_count(indicator_code, float(m.group()))
         return f"fewer than {suppression_max() + 1}" if small else m.group()
 
     return _NUMBER.sub(sub, str(text))
 
 
-def _shareable(f: dict) -> dict:
-    """A finding as the shared report shows it: values, expected values and quoted text masked."""
+def _shareable(f: dict, withheld=frozenset()) -> dict:
+    """A finding as the shared report shows it: values, expected values and quoted text masked; every number
+    withheld for a count about children whose table has a cell suppressed at publication."""
     code = f.get("indicator_code")
+    hide = (code, f.get("time_period")) in withheld
     g = dict(f)
-    g["value"], g["expected"] = mask_small(f.get("value"), code), mask_small(f.get("expected"), code)
-    g["message"] = re.sub(r"'([^']*)'", lambda m: "'" + mask_small(m.group(1), code) + "'", f.get("message") or "")
+    g["value"], g["expected"] = mask_small(f.get("value"), code, hide), mask_small(f.get("expected"), code, hide)
+    g["message"] = re.sub(r"'([^']*)'", lambda m: "'" + mask_small(m.group(1), code, hide) + "'",
+                          f.get("message") or "")
     return g
 
 
@@ -141,8 +147,9 @@ def render_report(doc: dict, context: dict | None, lang: str = "en") -> str:
     """report.html in a language (pipelines/feedback/messages/): the portal renders it again in the reader's."""
     context = context or {"rules": [], "charts": [], "completeness": [], "published": []}
     t = i18n.translator(lang)
+    withheld = {tuple(k) for k in context.get("withheld", ())}
     folded = [f for f in doc["findings"] if f["rule_id"] not in i18n.FOLDED_RULES]
-    groups = collapse([_shareable(f) for f in folded])
+    groups = collapse([_shareable(f, withheld) for f in folded])
     charts = [{**c, "svg": series_svg(c["points"], f"{c['indicator_code']} {c['breakdown']}")}
               for c in context["charts"]]
     return with_policy(_env.get_template("report.html.j2").render(

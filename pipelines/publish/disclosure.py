@@ -1,18 +1,27 @@
 """Statistical disclosure control of published tables (DESIGN.md section 7).
 
 Hand-written on purpose: the Python SDC packages work from microdata (acro, cell-key-perturbation) or need
-tau-ARGUS installed (piargus), while our tables are small additive aggregates received from countries.
+tau-ARGUS installed (piargus), while our tables are small additive aggregates received from countries. The
+method is sdcTable's SIMPLEHEURISTIC: suppress, attack the pattern as an attacker would (the audit of
+pipelines/publish/verify.py, by linear programming), add suppressions where a primary cell is not protected,
+and attack again, until every primary cell is protected. Control and the release's audit are the same code,
+so a pattern control accepts is one the audit accepts.
 
 - Primary suppression: person counts about children from 1 to MNR_SUPPRESS_MAX (default 4) are suppressed
   (obs_value null, obs_status Q, obs_conf C). Zero stays zero.
-- Secondary suppression: within every additive relation (sex: F + M + _U = _T; age: bands + _U = Y0T17, or
-  = _T when there is no Y0T17) a suppressed cell must not be the only unknown one. Where it is, the smallest
-  known sibling is suppressed too (obs_status Q, obs_conf D), or the total when there is no sibling; this is
-  repeated over both hierarchies until nothing changes (a fixed point).
-- Rates follow their numerator: a rate whose numerator is suppressed is suppressed (obs_conf D); a rate whose
-  numerator is under MNR_RELIABLE_MIN (default 20) gets obs_status U (low reliability).
+- Once protected, always protected: a cell suppressed in any earlier published state stays suppressed (the same
+  or a wider pattern), so that no later state gives back what an earlier one hid.
+- Secondary suppression (obs_conf D), over every relation of pipelines/breakdowns.py (sex, age and offence
+  hierarchies together): first a fast pass to a fixed point (no relation may have a suppressed cell as its
+  only unknown), then the audit's repair loop: for each primary cell the audit finds narrowed below
+  MNR_PROTECTION_WIDTH values, the smallest non-zero published cell of a relation it is in (one whose value
+  no earlier state published) is suppressed too. A zero is never a secondary suppression: the audit assumes an
+  attacker can tell a suppressed zero from a suppressed count, so hiding one would protect nothing.
+- Rates follow their numerator and denominator: suppressed with either (obs_conf D); a rate whose numerator is
+  under MNR_RELIABLE_MIN (default 20) gets obs_status U (low reliability).
 
-Rows are plain dicts with the harmonised columns (pipelines.publish.publish.COLUMNS).
+Rows are plain dicts with the harmonised columns (pipelines.publish.publish.COLUMNS); a row may carry
+`true_value` (the unsuppressed value) for the audit, which control sets itself from obs_value.
 """
 
 from __future__ import annotations
@@ -21,27 +30,36 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass
 
+from pipelines.breakdowns import table_relations
+from pipelines.publish import verify
+
 KEY = ("ref_area", "time_period", "indicator_code", "sex", "age", "offence")
-SEX_TOTAL = "_T"
-SEX_MEMBERS = ("F", "M", "_U")
-AGE_TOTALS = ("Y0T17", "_T")
-NOT_AN_AGE_BAND = ("Y0T17", "_T", "_Z")
+MAX_ROUNDS = 200     # repair rounds of one table; each adds at least one suppression, so a table ends sooner
 
 
 @dataclass(frozen=True)
 class Thresholds:
     suppress_max: int = 4      # child person counts 1..suppress_max are suppressed
     reliable_min: int = 20     # a rate with a numerator below this is flagged U (low reliability)
+    protection_width: int = 2  # a suppressed count keeps at least this many possible values (<= suppress_max)
 
 
 def thresholds() -> Thresholds:
-    """Thresholds from the environment (README, Configuration): MNR_SUPPRESS_MAX, MNR_RELIABLE_MIN."""
+    """Thresholds from the environment (README, Configuration): MNR_SUPPRESS_MAX, MNR_RELIABLE_MIN,
+    MNR_PROTECTION_WIDTH."""
     t = Thresholds(
         suppress_max=int(os.environ.get("MNR_SUPPRESS_MAX", Thresholds.suppress_max)),
         reliable_min=int(os.environ.get("MNR_RELIABLE_MIN", Thresholds.reliable_min)),
+        protection_width=int(os.environ.get("MNR_PROTECTION_WIDTH", Thresholds.protection_width)),
     )
     if t.suppress_max < 0 or t.reliable_min < 0:
         raise ValueError("MNR_SUPPRESS_MAX and MNR_RELIABLE_MIN must be 0 or more")
+    if t.suppress_max == 1:
+        # obs_conf C says "1 to MNR_SUPPRESS_MAX": with 1, the flag itself would publish the value.
+        raise ValueError("MNR_SUPPRESS_MAX must be 0 (no suppression) or at least 2: with 1, a cell marked "
+                         "confidential (C) could only be 1")
+    if t.protection_width < 2:
+        raise ValueError("MNR_PROTECTION_WIDTH must be at least 2 (a suppressed count never narrowed to one value)")
     return t
 
 
@@ -53,80 +71,118 @@ def is_unknown(row: dict) -> bool:
     return row["obs_value"] is None
 
 
-def relations(rows: list[dict]) -> list[tuple[dict, list[dict]]]:
-    """Every additive relation among these rows as (total row, member rows), over the sex and age hierarchies.
-
-    Shared with the verifier, so that suppression and its proof use the same relations."""
-    by_key = {key(r): r for r in rows}
-    sex_groups: dict[tuple, list[dict]] = defaultdict(list)
-    age_groups: dict[tuple, list[dict]] = defaultdict(list)
-    for r in rows:
-        sex_groups[(r["ref_area"], r["time_period"], r["indicator_code"], r["age"], r["offence"])].append(r)
-        age_groups[(r["ref_area"], r["time_period"], r["indicator_code"], r["sex"], r["offence"])].append(r)
-    out: list[tuple[dict, list[dict]]] = []
-    for (area, year, ind, age, off), group in sex_groups.items():
-        total = by_key.get((area, year, ind, SEX_TOTAL, age, off))
-        members = [r for r in group if r["sex"] in SEX_MEMBERS]
-        if total is not None and members:
-            out.append((total, sorted(members, key=lambda r: r["sex"])))
-    for (area, year, ind, sex, off), group in age_groups.items():
-        ages = {r["age"] for r in group}
-        total_code = next((a for a in AGE_TOTALS if a in ages), None)
-        if total_code is None:
-            continue
-        # Adults belong to the all-ages total only, never to the under-18 one.
-        members = [r for r in group if r["age"] not in NOT_AN_AGE_BAND
-                   and not (total_code == "Y0T17" and r["age"].startswith("Y_GE"))]
-        if members:
-            out.append((by_key[(area, year, ind, sex, total_code, off)], sorted(members, key=lambda r: r["age"])))
-    return out
-
-
 def _suppress(row: dict, conf: str) -> None:
     row["obs_value"] = None
     row["obs_status"] = "Q"
     row["obs_conf"] = conf
 
 
-def control(rows: list[dict], child_person_counts: set[str], t: Thresholds | None = None) -> list[dict]:
-    """Primary and secondary suppression of these rows (copies; the input is left as it was)."""
+def _is_small(row: dict, value, t: Thresholds) -> bool:
+    return value is not None and 1 <= value <= t.suppress_max
+
+
+def control(rows: list[dict], child_person_counts: set[str], t: Thresholds | None = None,
+            history: list[dict] = ()) -> list[dict]:
+    """Primary and secondary suppression of these rows (copies; the input is left as it was).
+
+    history: the rows of earlier published states of the same tables (with published_at, superseded_at and
+    true_value), which the new pattern must not open and whose suppressions it keeps."""
     t = t or thresholds()
     rows = [dict(r) for r in rows]
-    original = {key(r): r["obs_value"] for r in rows}
+    tables: dict[tuple, list[dict]] = defaultdict(list)
     for r in rows:
-        v = r["obs_value"]
-        if r["indicator_code"] in child_person_counts and v is not None and 1 <= v <= t.suppress_max:
-            _suppress(r, "C")
-    related = relations(rows)   # the relations depend on the rows' keys only, which suppression leaves alone
-    changed = True
-    while changed:  # to a fixed point: a secondary suppression may open a leak in another relation
-        changed = False
-        for total, members in related:
-            cells = [total, *members]
-            unknown = [c for c in cells if is_unknown(c)]
-            if len(unknown) != 1 or unknown[0]["obs_status"] != "Q":
-                continue
-            known = [m for m in members if not is_unknown(m)]
-            # The smallest non-zero sibling hides least information (a true zero stays visible when it can);
-            # the code breaks ties so the choice is the same on every run.
-            known.sort(key=lambda m: (original[key(m)] == 0, original[key(m)], m["sex"], m["age"]))
-            _suppress(known[0] if known else total, "D")
-            changed = True
+        r.setdefault("true_value", r["obs_value"])
+        tables[verify.table_of(r)].append(r)
+    past: dict[tuple, list[dict]] = defaultdict(list)
+    for h in history:
+        past[verify.table_of(h)].append(h)
+    for tab, table in tables.items():
+        if tab[2] in child_person_counts and t.suppress_max > 0:
+            _control_table(table, past.get(tab, []), t)
     return rows
 
 
-def control_rates(rates: list[dict], numerators: dict[tuple, dict], t: Thresholds | None = None) -> list[dict]:
-    """Rates follow their numerator: suppressed with it (obs_conf D), flagged U when it is under reliable_min.
+def _control_table(table: list[dict], history: list[dict], t: Thresholds) -> None:
+    states = verify.states_of(history)
+    hidden_before = {(h["sex"], h["age"], h["offence"]) for s in states for h in s if h["obs_value"] is None
+                     and h.get("obs_conf") in ("C", "D")}
+    # Values an earlier state published: suppressing the cell now hides nothing if its value is the same.
+    shown_before = {((h["sex"], h["age"], h["offence"]), h["obs_value"]) for s in states for h in s
+                    if h["obs_value"] is not None}
+    by_cell = {(r["sex"], r["age"], r["offence"]): r for r in table}
+    for cell, r in by_cell.items():
+        v = r["true_value"]
+        if _is_small(r, v, t):
+            _suppress(r, "C")
+        elif cell in hidden_before and v is not None and r["obs_value"] is not None:
+            _suppress(r, "D")
+    if not any(r["obs_conf"] == "C" for r in table) and not any(h.get("obs_conf") == "C" for h in history):
+        return
+    related = [(total, members) for _, total, members in table_relations(by_cell, True)]
+    in_relations: dict[tuple, list[int]] = defaultdict(list)
+    for i, (total, members) in enumerate(related):
+        for c in (total, *members):
+            in_relations[c].append(i)
 
-    `rates` carry `numerator_key` (the key of the published numerator row) and `numerator_value` (unsuppressed);
-    `numerators` maps keys to the disclosure-controlled rows."""
+    def candidates(cells_of_relation) -> list[dict]:
+        """Published non-zero cells that suppressing would hide (no earlier state showed their value)."""
+        out = [by_cell[c] for c in cells_of_relation
+               if by_cell[c]["obs_value"] is not None and by_cell[c]["true_value"]
+               and (c, by_cell[c]["obs_value"]) not in shown_before]
+        return sorted(out, key=lambda r: (r["true_value"], r["sex"], r["age"], r["offence"]))
+
+    # Fast pass: no relation keeps a suppressed cell as its only unknown (to a fixed point).
+    changed = True
+    while changed:
+        changed = False
+        for total, members in related:
+            cells = (total, *members)
+            unknown = [c for c in cells if by_cell[c]["obs_value"] is None]
+            if len(unknown) != 1 or by_cell[unknown[0]]["obs_status"] != "Q":
+                continue
+            pick = candidates(members) or candidates((total,))
+            if pick:
+                _suppress(pick[0], "D")
+                changed = True
+    # Repair: the audit's verdict, and one more suppression for each primary cell it finds narrowed.
+    for _ in range(MAX_ROUNDS):
+        audit = verify.build([*states, table], True, t)
+        weak = [vid for vid, iv in audit.intervals(t).items() if not verify.protected(iv, t)]
+        if not weak:
+            return
+        added = False
+        for vid in weak:
+            cell = vid[0]
+            # The relations of the weak cell first, those with fewest unknowns first; then the whole table.
+            rels = sorted(in_relations.get(cell, []),
+                          key=lambda i: sum(by_cell[c]["obs_value"] is None for c in (related[i][0], *related[i][1])))
+            pick = next((p for i in rels for p in candidates((related[i][0], *related[i][1]))), None)
+            if pick is None:
+                pick = next(iter(candidates(by_cell)), None)
+            if pick is not None:
+                _suppress(pick, "D")
+                added = True
+        if not added:
+            return    # everything that could hide something is hidden; the release's audit has the last word
+
+
+def control_rates(rates: list[dict], numerators: dict[tuple, dict], t: Thresholds | None = None) -> list[dict]:
+    """Rates follow their numerator and denominator: suppressed with either (obs_conf D), flagged U when the
+    numerator is under reliable_min.
+
+    `rates` carry `numerator_key` (the key of the published numerator row), `numerator_value` (unsuppressed)
+    and, for ratios of two published indicators, `denominator_key`; `numerators` maps keys to the
+    disclosure-controlled rows."""
     t = t or thresholds()
     out = []
     for r in rates:
         r = dict(r)
-        num = numerators.get(r["numerator_key"])
-        if num is not None and num["obs_value"] is None and num["obs_status"] == "Q":
+        num = numerators.get(tuple(r["numerator_key"]))
+        den = numerators.get(tuple(r["denominator_key"])) if r.get("denominator_key") else None
+        if any(x is not None and x["obs_value"] is None and x["obs_status"] == "Q" for x in (num, den)):
             _suppress(r, "D")
+            if den is not None and den["obs_value"] is None:
+                r["denominator_value"] = None     # printed beside the ratio, it would give the cell away
         elif r["obs_value"] is not None and r["numerator_value"] is not None and r["numerator_value"] < t.reliable_min:
             r["obs_status"] = "U"
         out.append(r)

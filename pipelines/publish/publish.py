@@ -4,7 +4,9 @@ Only accepted submissions (with or without warnings) reach it; a rejected submis
 the country's earlier values stay. Every published row is also kept in published.observation_history with
 when it was published and when (if ever) it was superseded, so nothing published is silently lost.
 The published layer is disclosure-controlled (pipelines/publish/disclosure.py: primary and secondary
-suppression); the unsuppressed values stay in the restricted marts layer.
+suppression, audited against every earlier state in history); the unsuppressed values stay in the restricted
+marts layer. History keeps every state as it was served: a row whose suppression changes is closed and added
+again as it is published now.
 """
 
 from __future__ import annotations
@@ -71,23 +73,41 @@ def unsuppressed_sql(area_param: str = "?") -> str:
         where p.ref_area in (select unnest({area_param}::varchar[]))"""
 
 
-# The groups whose rows disclosure control can change: primary suppression touches child person counts from 1
-# to suppress_max, and secondary suppression spreads only within the sex and age relations of a group (one
-# country, year, indicator and offence) that holds a suppressed cell. control() runs on these groups alone;
-# every other row is published as it is, without leaving DuckDB.
-GROUP = ("ref_area", "time_period", "indicator_code", "offence")
+# The tables whose rows disclosure control can change: one country, year and indicator (no published relation
+# links two of them), of a child person count holding a count from 1 to suppress_max or a cell suppressed in an
+# earlier published state (it stays suppressed). control() runs on these tables alone, each with its earlier
+# states; every other row is published as it is, without leaving DuckDB.
+GROUP = ("ref_area", "time_period", "indicator_code")
+CHILD_COUNTS = "select indicator_code from reference.indicators where is_child_person_count"
 
 
 def controlled_groups_sql(suppress_max: int) -> str:
     return f"""
         select distinct {', '.join(GROUP)} from _unsuppressed
-        where (obs_value is null and obs_status = 'Q')
-           or (indicator_code in (select indicator_code from reference.indicators where is_child_person_count)
-               and obs_value between 1 and {int(suppress_max)})"""
+        where indicator_code in ({CHILD_COUNTS})
+          and ((obs_value is null and obs_status = 'Q') or obs_value between 1 and {int(suppress_max)})
+        union
+        select distinct {', '.join('h.' + c for c in GROUP)} from published.observation_history h
+        where h.ref_area in (select distinct ref_area from _unsuppressed) and h.obs_value is null
+          and h.obs_conf in ('C', 'D') and h.indicator_code in ({CHILD_COUNTS})"""
+
+
+def earlier_states_sql(area_param: str = "?") -> str:
+    """The history rows of the controlled tables of a country that were ever superseded (with their unsuppressed
+    values): the earlier states control must keep closed. A table never revised has no earlier state."""
+    cols = ", ".join(f"h.{c}" for c in COLUMNS)
+    return f"""
+        select {cols}, h.published_at, h.superseded_at, coalesce(f.obs_value, h.obs_value) as true_value
+        from published.observation_history h
+        left join marts.fct_observations f on f.submission_id = h.submission_id and {match('f', 'h')}
+        where h.ref_area = {area_param}
+          and exists (select 1 from published.observation_history s where s.superseded_at is not null
+                      and {match('s', 'h', GROUP)})
+          and exists (select 1 from _groups g where {match('h', 'g', GROUP)})"""
 
 
 def control_in_place(conn: Db, limits) -> int:
-    """Disclosure control of the temp table _unsuppressed, changing only the rows of the groups it can affect."""
+    """Disclosure control of the temp table _unsuppressed, changing only the rows of the tables it can affect."""
     conn.temp_table("_groups", controlled_groups_sql(limits.suppress_max))
     children = child_person_counts(conn)
     n = 0
@@ -96,7 +116,8 @@ def control_in_place(conn: Db, limits) -> int:
         rows = fetch_dicts(conn, f"""select u.* from _unsuppressed u
                                where u.ref_area = ? and exists (select 1 from _groups g where {match('u', 'g', GROUP)})
                                order by {', '.join('u.' + c for c in COLUMNS)}""", [area])
-        changed = [r for r, before in zip(control(rows, children, limits), rows)
+        history = fetch_dicts(conn, earlier_states_sql(), [area])
+        changed = [r for r, before in zip(control(rows, children, limits, history), rows)
                    if (r["obs_value"], r["obs_status"], r["obs_conf"])
                    != (before["obs_value"], before["obs_status"], before["obs_conf"])]
         if changed:
@@ -175,26 +196,33 @@ def publish(conn: Db, submission_ids: list[str]) -> dict[str, int]:
         control_in_place(conn, limits)
         conn.execute("delete from published.observations where ref_area in (select unnest(?::varchar[]))", [areas])
         conn.execute(f"insert into published.observations ({cols}) select {cols} from _unsuppressed")
+        # Earlier rows whose suppression changed: their state until now stays in history as it was served,
+        # and the row as published now is added (history is the record of every state, which the disclosure
+        # control of later publications and the release's audit read).
+        conn.temp_table("_recontrolled", f"""
+            select {', '.join('p.' + c for c in COLUMNS)} from published.observations p
+            join published.observation_history h
+                on h.superseded_at is null and h.submission_id = p.submission_id and {match('h', 'p')}
+            where p.ref_area in (select unnest(?::varchar[]))   -- only these countries were re-controlled
+              and (h.obs_status <> p.obs_status or h.obs_conf <> p.obs_conf
+                   or h.obs_value is distinct from p.obs_value)""", [areas])
+        conn.execute(f"""update published.observation_history h set superseded_at = ? from _recontrolled c
+                         where h.superseded_at is null and h.submission_id = c.submission_id and {match('h', 'c')}""",
+                     [now])
+        conn.execute(f"insert into published.observation_history ({cols}, published_at) "
+                     f"select {cols}, ? from _recontrolled", [now])
         conn.execute(
             f"""insert into published.observation_history ({cols}, published_at)
                 select {', '.join('p.' + c for c in COLUMNS)}, ? from published.observations p
                 join _arrived i on i.submission_id = p.submission_id and {match('p')}""",
             [now],
         )
-        # Earlier rows whose secondary suppression changed: history shows them as they are published now.
-        conn.execute(
-            f"""update published.observation_history h
-                set obs_value = p.obs_value, obs_status = p.obs_status, obs_conf = p.obs_conf
-                from published.observations p
-                where h.superseded_at is null and h.submission_id = p.submission_id and {match('h', 'p')}
-                  and p.ref_area in (select unnest(?::varchar[]))   -- only these countries were re-controlled
-                  and (h.obs_status <> p.obs_status or h.obs_conf <> p.obs_conf
-                       or h.obs_value is distinct from p.obs_value)""", [areas])
         conn.execute("drop table if exists _incoming")
         conn.execute("drop table if exists _arrived")
         conn.execute("drop table if exists _unsuppressed")
         conn.execute("drop table if exists _groups")
         conn.execute("drop table if exists _controlled")
+        conn.execute("drop table if exists _recontrolled")
         conn.execute("commit")
     except Exception:
         conn.execute("rollback")

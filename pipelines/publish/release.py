@@ -9,8 +9,8 @@ Determinism: the release id is `<tag or UTC date>-<first 12 hex of the content h
 rows are ordered by key; numbers have one text form; Parquet is written by DuckDB COPY with fixed options.
 The one exception is release.duckdb, whose header holds a random database id that DuckDB writes: its tables
 are the same, its bytes are not (MANIFEST.sha256 records them). A release folder is written to a temporary
-folder and renamed into place, never overwritten; the verifier (pipelines/publish/verify.py) runs first and
-a leaking release is refused.
+folder and renamed into place, never overwritten; the audit (pipelines/publish/verify.py) runs first, over
+the release and every earlier published state, and a release that leaks or narrows a suppressed count is refused.
 """
 
 from __future__ import annotations
@@ -120,12 +120,64 @@ def derived(conn, published: list[dict]) -> tuple[list[dict], list[dict]]:
         order by {', '.join('d.' + c for c in KEY)}""")
     for r in rows:
         r["numerator_key"] = (r["ref_area"], r["time_period"], r["numerator_code"], r["sex"], r["age"], r["offence"])
+        if r["denominator_code"] != "CTX_CHILD_POP":     # a ratio of two published indicators
+            r["denominator_key"] = (r["ref_area"], r["time_period"], r["denominator_code"], r["sex"], r["age"],
+                                    r["offence"])
         r["obs_conf"] = "F"
         # Rounded so that the text form is short and stable (rates to 2 decimals, ratios per 100 to 1).
         r["obs_value"] = round(r["obs_value"], 2 if r["unit_measure"] == "RATE_100000" else 1)
     by_key = {tuple(p[c] for c in KEY): p for p in published}
     controlled = control_rates(rows, by_key, thresholds())
     return [{c: r[c] for c in DERIVED_COLUMNS} for r in controlled], controlled
+
+
+def with_truth(conn, rows: list[dict], source: str = "published.observations") -> list[dict]:
+    """The suppressed rows given their unsuppressed value (true_value, from the restricted marts layer), which
+    the audit needs to know what an attacker who guesses right would know: which cells kept their value between
+    states, and which relations hold. Rows (read from `source`) are changed in place and returned."""
+    if not _table_exists(conn, "marts", "fct_observations"):
+        return rows
+    keys = ("submission_id", *KEY)
+    found = {tuple(r[:-1]): r[-1] for r in conn.execute(
+        f"""select distinct {', '.join('p.' + c for c in keys)}, f.obs_value from {source} p
+            join marts.fct_observations f using ({', '.join(keys)})
+            where p.obs_value is null and p.obs_conf in ('C', 'D')""").fetchall()}
+    for r in rows:
+        if r["obs_value"] is None and r.get("obs_conf") in ("C", "D"):
+            r["true_value"] = found.get(tuple(r[c] for c in keys))
+    return rows
+
+
+def earlier_states(conn) -> list[dict]:
+    """Every earlier published state of the tables (country, year, indicator) that were ever revised, from
+    published.observation_history: the audit checks this release against all of them (the published table is
+    served between releases, so every state was public, and each earlier release is one of them)."""
+    if not _table_exists(conn, "published", "observation_history"):
+        return []
+    cols = ", ".join(f"h.{c}" for c in COLUMNS)
+    rows = fetch_dicts(conn, f"""
+        select {cols}, h.published_at, h.superseded_at from published.observation_history h
+        join reference.indicators i using (indicator_code)
+        where not coalesce(i.is_restricted, false)
+          and exists (select 1 from published.observation_history s where s.superseded_at is not null
+                      and s.ref_area = h.ref_area and s.time_period = h.time_period
+                      and s.indicator_code = h.indicator_code)
+          and exists (select 1 from published.observation_history c where c.obs_conf = 'C'
+                      and c.ref_area = h.ref_area and c.time_period = h.time_period
+                      and c.indicator_code = h.indicator_code)""")
+    return with_truth(conn, rows, "published.observation_history")
+
+
+def child_person_counts(conn) -> set[str]:
+    return {r[0] for r in conn.execute("select indicator_code from reference.indicators "
+                                       "where cast(is_child_person_count as varchar) = 'true'").fetchall()}
+
+
+def audit(conn, obs: list[dict], der_checked: list[dict], source: str = "published.observations"):
+    """The release's audit (pipelines/publish/verify.py): every primary cell against the published cells, the
+    derived rates and every earlier published state (rows read from `source`)."""
+    current = with_truth(conn, [dict(r) for r in obs], source)
+    return leaks(current, der_checked, thresholds(), earlier_states(conn), child_person_counts(conn))
 
 
 def _rows(conn, table: str, columns: tuple[str, ...]) -> list[dict]:
@@ -241,9 +293,14 @@ def _key_text(k: tuple) -> str:
 
 def changes(previous: tuple[str, Path] | None, obs: list[dict]) -> str:
     """CHANGES.md: observations added, revised (value, status or confidentiality) and withdrawn since the
-    previous release, by key."""
-    def cell(r):
-        return f"{exports.number_text(r['obs_value']) or '(none)'} {r['obs_status']}/{r['obs_conf']}"
+    previous release, by key. A cell suppressed in either release is listed without any value: printing the
+    value it had (or has) beside the other release's totals would give the suppressed one back."""
+    def cell(r, hide=False):
+        value = "(withheld)" if hide else exports.number_text(r['obs_value']) or '(none)'
+        return f"{value} {r['obs_status']}/{r['obs_conf']}"
+
+    def suppressed(r):
+        return r["obs_value"] is None and r["obs_status"] == "Q"
 
     current = {tuple(r[c] for c in KEY): r for r in obs}
     out = ["# Changes in this release", ""]
@@ -264,7 +321,9 @@ def changes(previous: tuple[str, Path] | None, obs: list[dict]) -> str:
             "Key: ref_area | time_period | indicator_code | sex | age | offence. "
             "Values are shown as `obs_value obs_status/obs_conf`.", ""]
     out += ["## Added", ""] + [f"- {_key_text(k)}: {cell(current[k])}" for k in added] + (["- none"] if not added else [])
-    out += ["", "## Revised", ""] + [f"- {_key_text(k)}: {cell(before[k])} → {cell(current[k])}" for k in revised] \
+    hide = {k for k in revised if suppressed(before[k]) or suppressed(current[k])}
+    out += ["", "## Revised", ""] + [f"- {_key_text(k)}: {cell(before[k], k in hide)} → {cell(current[k], k in hide)}"
+                                     for k in revised] \
         + (["- none"] if not revised else [])
     out += ["", "## Withdrawn", ""] + [f"- {_key_text(k)}: was {cell(before[k])}" for k in withdrawn] \
         + (["- none"] if not withdrawn else [])
@@ -286,12 +345,13 @@ def cut(conn, releases: Path, tag: str | None = None,
         raise BadTag(f"the tag {tag!r} cannot be used: use letters, digits, '.', '_' or '-' (e.g. 2025-Q4)")
     obs = observations(conn)
     der, der_checked = derived(conn, obs)
-    found = leaks(obs, der_checked)
+    found = audit(conn, obs, der_checked)
     if found:
         shown = "\n  ".join(str(f) for f in found[:10])
         raise ReleaseRefused(
-            f"the release was not cut: {len(found)} suppressed value(s) could be recomputed from the published "
-            f"totals and cells:\n  {shown}\nRe-publish with disclosure control (mnr run) and cut the release again.")
+            f"the release was not cut: {len(found)} suppressed value(s) could be recomputed or narrowed from the "
+            f"published totals, cells, rates and earlier states:\n  {shown}\nRe-publish with disclosure control "
+            "(mnr run) and cut the release again.")
     cov = _rows(conn, "fct_capability_coverage", COVERAGE_COLUMNS)
     prog = _rows(conn, "fct_capability_progress", PROGRESS_COLUMNS)
     releases.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,8 @@
 """Level-2 consistency rules (DESIGN.md section 6): identities are errors, relations are warnings.
 
-Driven by reference data: additivity follows the catalogue's breakdowns and the age code list's bounds
-(seeds/cl_age.csv), the relations between indicators come from seeds/indicator_relations.csv (one rule per
-row: `le` = the left indicator should not exceed the right one in the same year, `requires` = a dependent
+Driven by reference data: additivity follows the breakdown definitions of pipelines/breakdowns.py (sex,
+age bands by their years, the ICCS offence tree of seeds/cl_offence.csv), shared with disclosure control;
+the relations between indicators come from seeds/indicator_relations.csv (one rule per row: `le` = the left indicator should not exceed the right one in the same year, `requires` = a dependent
 indicator above 0 needs its "exists" flag at 1). Every rule is SQL over the run's tables (checks.py).
 """
 
@@ -21,102 +21,121 @@ def _total(x: str) -> str:
     return f"(case when {x} in ('_T', '_Z') then '_T' else {x} end)"
 
 
-_SEX_PARTS = """
-    from _sub t
-    join _sub f on f.submission_id = t.submission_id and f.indicator_code = t.indicator_code
-        and f.time_period = t.time_period and f.age = t.age and f.offence = t.offence and f.sex = 'F'
-    join _sub m on m.submission_id = t.submission_id and m.indicator_code = t.indicator_code
-        and m.time_period = t.time_period and m.age = t.age and m.offence = t.offence and m.sex = 'M'
-    left join _sub u on u.submission_id = t.submission_id and u.indicator_code = t.indicator_code
-        and u.time_period = t.time_period and u.age = t.age and u.offence = t.offence and u.sex = '_U'
-    where t.sex = '_T' and t.indicator_type = 'count'
-      and t.obs_value is not null and f.obs_value is not null and m.obs_value is not null
-"""
+# The breakdown relations (pipelines/breakdowns.py, the definition disclosure control uses too) of the run's
+# counts, found once per run by prepare_breakdowns(): which codes each group gives decides its relations.
+#   _bd_groups     one row per group: a submission's indicator and year with two of sex, age and offence
+#                  fixed (the third, the dimension `dim`, null) and the codes given for `dim`
+#   _bd_relations  per distinct (dim, child universe, codes): each relation's total, completeness and size
+#   _bd_members    its members, in the order a reader expects (F, M, _U; age bands by first year)
+_GROUP_BY = {"sex": ("age", "offence"), "age": ("sex", "offence"), "offence": ("sex", "age")}
 
-# DESIGN.md section 6: the identity is an error only where the file completes it (F, M, _U and _T all given);
-# without _U, F + M over the total is an error, F + M under it a warning (police data often leave sex unrecorded).
-SEX_SUM = SqlCheck(
-    rule_id="SEX_SUM", level=2, severity="error",
-    description="Females + males + unknown sex add up to the total (counts, same year and breakdown); without "
-                "unknown sex, females + males do not exceed the total.",
-    sql="""
-    select t.submission_id, t.source_ref, t.indicator_code, t.time_period, t.obs_key,
-           case when u.obs_value is null then f.obs_value + m.obs_value - t.obs_value > 1e-9
-                else abs(t.obs_value - (f.obs_value + m.obs_value + u.obs_value)) > 1e-9 end as failed,
-           t.obs_value as value,
-           'F + M' || case when u.obs_value is not null then ' + _U' else '' end || ' = '
-               || quality.num(f.obs_value + m.obs_value + coalesce(u.obs_value, 0)) as expected,
-           'The total for both sexes (sex _T) is not the sum of the values for females (F), males (M) and unknown '
-           || 'sex (_U) of the same year and breakdown. Correct the total or the parts; if some persons are of '
-           || 'unknown sex, add a row with sex _U for them.' as message
-    """ + _SEX_PARTS,
-)
 
-SEX_GAP = SqlCheck(
-    rule_id="SEX_GAP", level=2, severity="warning",
-    description="Where the file gives no unknown sex, the gap between females + males and the total is shown.",
-    sql="""
-    select t.submission_id, t.source_ref, t.indicator_code, t.time_period, t.obs_key,
-           t.obs_value - (f.obs_value + m.obs_value) > 1e-9 and u.obs_value is null as failed,
-           t.obs_value as value,
-           'F + M = ' || quality.num(f.obs_value + m.obs_value) || ', unknown sex ' ||
-               quality.num(t.obs_value - f.obs_value - m.obs_value) as expected,
-           'Females and males add up to less than the total for both sexes (sex _T): the difference is read as '
-           || 'persons whose sex was not recorded. If so, nothing needs to be done (or send it as a row with sex _U); '
-           || 'otherwise correct the total or the parts.' as message
-    """ + _SEX_PARTS,
-)
+def prepare_breakdowns(conn) -> None:
+    import pyarrow as pa
 
-# Age bands are summed only where the bands given form a complete partition of 0-17 (no gap, no overlap,
-# lower and upper bounds from the age code list); overlapping schemes (e.g. 10-14 and 12-17) are not summed.
-AGE_SUM = SqlCheck(
-    rule_id="AGE_SUM", level=2, severity="error",
-    description="Age bands that cover 0-17 without gap or overlap add up to the under-18 total (Y0T17, or _T).",
-    sql="""
-    with parts as (
-        select s.*, a.age_lower, a.age_upper
-        from _sub s join reference.cl_age a on a.code = s.age
-        where s.indicator_type = 'count' and s.age <> 'Y0T17' and a.age_lower is not null and a.age_upper <= 17
+    from pipelines.breakdowns import relations
+
+    parts = []
+    for dim, fixed in _GROUP_BY.items():
+        cols = ", ".join(f"{c}" if c in fixed else f"cast(null as varchar) as {c}" for c in ("sex", "age", "offence"))
+        parts.append(f"""select submission_id, indicator_code, time_period, '{dim}' as dim, {cols},
+                                is_child_person_count as child, string_agg(distinct {dim}, '|' order by {dim}) as codes
+                         from _sub where indicator_type = 'count'
+                         group by submission_id, indicator_code, time_period, {', '.join(fixed)}, is_child_person_count
+                         having count(distinct {dim}) > 1""")
+    conn.temp_table("_bd_groups", " union all ".join(parts))
+    rels, members = [], []
+    for dim, child, codes in conn.execute("select distinct dim, child, codes from _bd_groups").fetchall():
+        for n, r in enumerate(relations(dim, frozenset(codes.split("|")), bool(child))):
+            rels.append({"dim": dim, "child": child, "codes": codes, "rel": n, "total": r.total,
+                         "complete": r.complete, "gap_unknown": r.gap_is_unknown, "n_members": len(r.members)})
+            members += [{"dim": dim, "child": child, "codes": codes, "rel": n, "member": m, "pos": i}
+                        for i, m in enumerate(r.members)]
+    conn.execute("drop table if exists _bd_relations; drop table if exists _bd_members")
+    conn.execute("create temp table _bd_relations (dim varchar, child boolean, codes varchar, rel integer, "
+                 "total varchar, complete boolean, gap_unknown boolean, n_members integer)")
+    conn.execute("create temp table _bd_members (dim varchar, child boolean, codes varchar, rel integer, "
+                 "member varchar, pos integer)")
+    if rels:
+        conn.insert_frame("_bd_relations", pa.Table.from_pylist(rels))
+        conn.insert_frame("_bd_members", pa.Table.from_pylist(members))
+
+
+def _cell(group: str, code: str, cell: str) -> str:
+    """Join condition: `cell` is the cell of `group` whose varying dimension has the code `code`."""
+    return " and ".join(f"{cell}.{c} = coalesce({group}.{c}, {code})" for c in ("sex", "age", "offence"))
+
+
+_NAMES = {"sex": ("sex", "The total for both sexes (sex _T)", "unknown sex (_U)"),
+          "age": ("age", "The total for all ages", "unknown age (_U)"),
+          "offence": ("offence", "The total of an offence category", None)}
+
+
+def _sum_check(dim: str, gap: bool) -> SqlCheck:
+    """Members of a breakdown against their total (DESIGN.md section 6): where the members cover the total
+    exactly (with _U when given) they must add up to it (an error); where they do not, their sum must not
+    exceed it (an error), and (gap=True, the warning) a sum short of the total by what unknown sex or age
+    would fill is shown as that gap."""
+    what, total_name, unknown = _NAMES[dim]
+    if gap:
+        failed = "p.parts_sum < t.obs_value - 1e-9"
+        expected = (f"p.members || ' = ' || quality.num(p.parts_sum) || ', {unknown.split(' (')[0]} ' || "
+                    f"quality.num(t.obs_value - p.parts_sum)")
+        message = (f"The parts add up to less than {total_name[0].lower() + total_name[1:]}: the difference is "
+                   f"read as persons of {unknown.split(' (')[0]}, not recorded. If so, nothing needs to be done "
+                   "(or send it as a row with _U); otherwise correct the total or the parts.")
+        which = "r.gap_unknown"
+        rule_id, severity = f"{dim.upper()}_GAP", "warning"
+        description = f"Where no {unknown} is given, the parts of a total given by {what} fall short of it only " \
+                      f"by persons of {unknown.split(' (')[0]}."
+    else:
+        failed = ("case when r.complete then abs(t.obs_value - p.parts_sum) > 1e-9 "
+                  "else p.parts_sum > t.obs_value + 1e-9 end")
+        expected = "p.members || ' = ' || quality.num(p.parts_sum)"
+        fix = {"sex": "if some persons are of unknown sex, add a row with sex _U for them",
+               "age": "persons of unknown age go in a row with age _U",
+               "offence": "each offence code counts part of its parent (seeds/cl_offence.csv)"}[dim]
+        message = (f"{total_name} does not agree with its parts by {what} for the same year and breakdown: parts "
+                   f"that make up the whole total must add up to it, and parts never exceed it. Correct the total "
+                   f"or the parts; {fix}.")
+        which = "true"
+        rule_id, severity = f"{dim.upper()}_SUM", "error"
+        description = {"sex": "Females + males (+ unknown sex) add up to the total, or do not exceed it where no "
+                              "unknown sex is given.",
+                       "age": "Age bands that cover the total's ages (with unknown age) add up to it; other bands "
+                              "inside it do not exceed it.",
+                       "offence": "Offence codes that cover their parent in the ICCS hierarchy add up to it; "
+                                  "others do not exceed it."}[dim]
+    return SqlCheck(rule_id=rule_id, level=2, severity=severity, description=description, sql=f"""
+    with inst as (
+        select g.*, r.rel, r.total, r.complete, r.n_members
+        from _bd_groups g join _bd_relations r on r.dim = g.dim and r.child = g.child and r.codes = g.codes
+        where g.dim = '{dim}' and {which}
     ),
-    groups as (
-        select submission_id, indicator_code, time_period, sex, offence, min(age_lower) as lo, max(age_upper) as hi,
-               sum(age_upper - age_lower + 1) as width, count(*) as n, count(obs_value) as n_values,
-               sum(obs_value) as parts_sum, string_agg(age, ' + ' order by age_lower) as bands
-        from parts group by submission_id, indicator_code, time_period, sex, offence
-    ),
-    overlapping as (
-        select distinct a.submission_id, a.indicator_code, a.time_period, a.sex, a.offence
-        from parts a join parts b using (submission_id, indicator_code, time_period, sex, offence)
-        where a.age < b.age and a.age_lower <= b.age_upper and b.age_lower <= a.age_upper
-    ),
-    totals as (
-        select * from (
-            select *, row_number() over (partition by submission_id, indicator_code, time_period, sex, offence
-                                         order by case age when 'Y0T17' then 0 else 1 end) as _n
-            from _sub where age in ('Y0T17', '_T') and obs_value is not null) ranked
-        where _n = 1
+    p as (
+        select i.submission_id, i.indicator_code, i.time_period, i.sex, i.age, i.offence, i.rel,
+               sum(c.obs_value) as parts_sum, count(c.obs_value) as n_values,
+               string_agg(m.member, ' + ' order by m.pos) as members
+        from inst i
+        join _bd_members m on m.dim = i.dim and m.child = i.child and m.codes = i.codes and m.rel = i.rel
+        join _sub c on c.submission_id = i.submission_id and c.indicator_code = i.indicator_code
+            and c.time_period = i.time_period and {_cell('i', 'm.member', 'c')}
+        group by i.submission_id, i.indicator_code, i.time_period, i.sex, i.age, i.offence, i.rel
     )
     select t.submission_id, t.source_ref, t.indicator_code, t.time_period, t.obs_key,
-           abs(t.obs_value - (g.parts_sum + coalesce(u.obs_value, 0) + coalesce(a.obs_value, 0))) > 1e-9 as failed,
-           t.obs_value as value,
-           g.bands || case when u.obs_value is not null then ' + _U' else '' end
-               || case when a.obs_value is not null then ' + Y_GE18' else '' end
-               || ' = ' || quality.num(g.parts_sum + coalesce(u.obs_value, 0) + coalesce(a.obs_value, 0)) as expected,
-           'The total for all ages (age ' || t.age || ') is not the sum of the age bands given for the same year '
-           || 'and breakdown. Correct the total or the bands; persons of unknown age go in a row with age _U.'
-               as message
-    from totals t
-    join groups g using (submission_id, indicator_code, time_period, sex, offence)
-    left join _sub u on t.age = '_T' and u.submission_id = t.submission_id and u.indicator_code = t.indicator_code
-        and u.time_period = t.time_period and u.sex = t.sex and u.offence = t.offence and u.age = '_U'
-    left join _sub a on t.age = '_T' and a.submission_id = t.submission_id and a.indicator_code = t.indicator_code
-        and a.time_period = t.time_period and a.sex = t.sex and a.offence = t.offence and a.age = 'Y_GE18'
-    where g.lo = 0 and g.hi = 17 and g.width = 18 and g.n = g.n_values
-      and not exists (select 1 from overlapping o where o.submission_id = t.submission_id
-                      and o.indicator_code = t.indicator_code and o.time_period = t.time_period
-                      and o.sex = t.sex and o.offence = t.offence)
-    """,
-)
+           {failed} as failed, t.obs_value as value, {expected} as expected, '{message.replace("'", "''")}' as message
+    from inst r
+    join p on p.submission_id = r.submission_id and p.indicator_code = r.indicator_code
+        and p.time_period = r.time_period and p.rel = r.rel and p.sex is not distinct from r.sex
+        and p.age is not distinct from r.age and p.offence is not distinct from r.offence
+    join _sub t on t.submission_id = r.submission_id and t.indicator_code = r.indicator_code
+        and t.time_period = r.time_period and {_cell('r', 'r.total', 't')}
+    where p.n_values = r.n_members and t.obs_value is not null
+    """)
+
+
+SEX_SUM, AGE_SUM, OFFENCE_SUM = (_sum_check(d, gap=False) for d in ("sex", "age", "offence"))
+SEX_GAP, AGE_GAP = (_sum_check(d, gap=True) for d in ("sex", "age"))
 
 
 def _le(rel: dict) -> SqlCheck:
@@ -195,9 +214,9 @@ RATE_WITHOUT_DENOMINATOR = SqlCheck(
 def consistency_checks() -> list[SqlCheck]:
     relations = read_seed("indicator_relations")
     return [
-        SEX_SUM,
-        SEX_GAP,
-        AGE_SUM,
+        SEX_SUM, SEX_GAP,
+        AGE_SUM, AGE_GAP,
+        OFFENCE_SUM,
         *[_le(r) for r in relations if r["relation"] == "le"],
         *[_requires(r) for r in relations if r["relation"] == "requires"],
         RATE_WITHOUT_DENOMINATOR,

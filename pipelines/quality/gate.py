@@ -14,7 +14,7 @@ its verdict from all its findings (findings.verdict: the contract rule).
 from __future__ import annotations
 
 from pipelines.quality.checks import prepare, run_checks
-from pipelines.quality.consistency import consistency_checks
+from pipelines.quality.consistency import consistency_checks, prepare_breakdowns
 from pipelines.quality.findings import counts, verdict
 from pipelines.quality.history import external_checks, history_checks
 from pipelines.quality.rules import left_out, run_rules
@@ -39,6 +39,7 @@ def run_stages(conn: Db, submission_ids: list[str]) -> None:
     rows = left + rows
     replace_findings(conn, "rules", submission_ids, rows, results)
     prepare(conn, submission_ids)
+    prepare_breakdowns(conn)
     for stage, checks in (("consistency", consistency_checks()), ("history", history_checks()),
                           ("external", external_checks())):
         rows, results = run_checks(conn, checks, submission_ids)

@@ -169,11 +169,34 @@ def test_changes_after_a_revision(tmp_path):
 
 
 def test_a_leaking_table_is_refused_and_nothing_is_written(tmp_path):
-    leaky = [r for r in ROWS if r["sex"] != "_U"]  # M (suppressed) = _T - F
+    # M (suppressed, 3 in the restricted layer) = _T - F once _U is not there: F + M adds up to _T.
+    leaky = [dict(r, obs_value=170.0) if r["sex"] == "_T" else r for r in ROWS if r["sex"] != "_U"]
     conn = warehouse(tmp_path / "w.duckdb", leaky)
-    with pytest.raises(ReleaseRefused, match=r"(?s)1 suppressed value\(s\) could be recomputed.*sex=M age=Y0T17"):
+    conn.execute("create schema marts")
+    conn.execute("create table marts.fct_observations as select * replace (case when sex = 'M' then 3.0 "
+                 "else obs_value end as obs_value) from published.observations")
+    with pytest.raises(ReleaseRefused, match=r"(?s)1 suppressed value\(s\) could be recomputed.*sex=M age=Y0T17"
+                                             r".*it can only be 3"):
         cut(conn, tmp_path / "releases")
     assert not (tmp_path / "releases").exists() or not any((tmp_path / "releases").iterdir())
+
+
+def test_changes_never_print_a_value_of_a_cell_suppressed_in_either_release(tmp_path):
+    # The attack: release 1 publishes M = 20 and _T = 30; a correction suppresses F (3) and M. Printing
+    # "M 20 -> (none)" beside "_T 30 -> 23" gave F = 23 - 20 - 0.
+    rows = [obs("CJ_VICTIMS_IDENTIFIED", s, "Y0T17", v) for s, v in (("F", 10.0), ("M", 20.0), ("_U", 0.0),
+                                                                      ("_T", 30.0))]
+    conn = warehouse(tmp_path / "w.duckdb", rows)
+    first = cut(conn, tmp_path / "releases", today="2025-01-01")
+    conn.execute("update published.observations set obs_value = null, obs_status = 'Q', "
+                 "obs_conf = case sex when 'F' then 'C' else 'D' end where sex in ('F', 'M')")
+    conn.execute("update published.observations set obs_value = 23 where sex = '_T'")
+    second = cut(conn, tmp_path / "releases", today="2025-02-01")
+    text = (second.folder / "CHANGES.md").read_text()
+    assert f"Compared with release {first.release_id}: 0 added, 3 revised" in text
+    assert "- KEN | 2023 | CJ_VICTIMS_IDENTIFIED | M | Y0T17 | _T: (withheld) A/F → (withheld) Q/D" in text
+    assert "- KEN | 2023 | CJ_VICTIMS_IDENTIFIED | F | Y0T17 | _T: (withheld) A/F → (withheld) Q/C" in text
+    assert "20" not in text.split("## Revised")[1].replace("2023", "")
 
 
 def test_a_bad_tag_is_refused(tmp_path):

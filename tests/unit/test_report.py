@@ -108,3 +108,20 @@ def test_small_counts_about_children_are_masked_but_not_other_numbers():
     assert mask_small("0", "CJ_VICTIMS_IDENTIFIED") == "0"       # zero stays zero
     assert mask_small("12", "CJ_VICTIMS_IDENTIFIED") == "12"
     assert mask_small("3", "CJ_PROSECUTIONS") == "3"             # adults: not a child person count
+
+
+def test_no_value_of_a_table_with_suppressed_cells_is_printed_in_the_shared_report(tmp_path):
+    # Published: F = 3 suppressed, M = 20 and _T = 23. A later file warns that F + M falls short of its total;
+    # printing "F + M = 23" or the total beside the published M would give F back.
+    conn = warehouse([row("P1", n, "CJ_VICTIMS_IDENTIFIED", 2021, v, sex=s, age="Y0T17")
+                      for n, s, v in ((2, "F", 3), (3, "M", 20), (4, "_U", 0), (5, "_T", 23))])
+    publish(conn, "P1")
+    assert conn.execute("select count(*) from published.observations where obs_value is null").fetchone()[0] >= 2
+    add(conn, [row("S2", n, "CJ_VICTIMS_IDENTIFIED", 2021, v, sex=s, age="Y0T17", column="Victims")
+               for n, s, v in ((2, "F", 3), (3, "M", 20), (4, "_T", 30))])
+    decide(conn, [("S2", "KEN")])
+    doc, html = report(conn, "S2", tmp_path)
+    (gap,) = [f for f in doc["findings"] if f["rule_id"] == "SEX_GAP"]
+    assert gap["expected"] == "F + M = 23, unknown sex 7"          # findings.json: as submitted
+    assert "F + M = (withheld), unknown sex (withheld)" in html
+    assert "F + M = 23" not in html and "<td>30</td>" not in html
