@@ -179,7 +179,11 @@ Cell = tuple[str, str, str]     # (sex, age, offence) of one country, year and i
 def table_relations(cells, child_universe: bool = True) -> list[tuple[Relation, Cell, tuple[Cell, ...]]]:
     """Every relation of a table of (sex, age, offence) cells: each dimension's relations with the other two
     fixed, as (relation, total cell, member cells)."""
-    cells = set(cells)
+    return _table_relations(frozenset(cells), child_universe)
+
+
+@lru_cache(maxsize=1024)    # tables of a catalogue share a few shapes, and control asks again for each round
+def _table_relations(cells: frozenset, child_universe: bool) -> list:
     out = []
     for d in range(3):
         groups: dict[tuple, set[str]] = {}

@@ -17,6 +17,9 @@ so a pattern control accepts is one the audit accepts.
   MNR_PROTECTION_WIDTH values, the smallest non-zero published cell of a relation it is in (one whose value
   no earlier state published) is suppressed too. A zero is never a secondary suppression: the audit assumes an
   attacker can tell a suppressed zero from a suppressed count, so hiding one would protect nothing.
+- Where even that leaves a primary cell narrowed (a table of many small counts whose C flags, each saying
+  "1 to MNR_SUPPRESS_MAX", pin each other down), the narrowed cells are withheld: not published at all
+  (`withheld` set on the row; publish.py leaves it out, the restricted layer keeps it), so no flag bounds them.
 - Rates follow their numerator and denominator: suppressed with either (obs_conf D); a rate whose numerator is
   under MNR_RELIABLE_MIN (default 20) gets obs_status U (low reliability).
 
@@ -131,23 +134,28 @@ def _control_table(table: list[dict], history: list[dict], t: Thresholds) -> Non
                and (c, by_cell[c]["obs_value"]) not in shown_before]
         return sorted(out, key=lambda r: (r["true_value"], r["sex"], r["age"], r["offence"]))
 
-    # Fast pass: no relation keeps a suppressed cell as its only unknown (to a fixed point).
+    # Fast pass, to a fixed point: no relation keeps a suppressed cell as its only unknown, nor primary cells
+    # as its only unknowns (C cells are 1 to suppress_max each, so their sum barely moves).
     changed = True
     while changed:
         changed = False
         for total, members in related:
             cells = (total, *members)
             unknown = [c for c in cells if by_cell[c]["obs_value"] is None]
-            if len(unknown) != 1 or by_cell[unknown[0]]["obs_status"] != "Q":
+            if not unknown or by_cell[unknown[0]]["obs_status"] != "Q":
+                continue
+            if len(unknown) > 1 and any(by_cell[c]["obs_conf"] != "C" for c in unknown):
                 continue
             pick = candidates(members) or candidates((total,))
             if pick:
                 _suppress(pick[0], "D")
                 changed = True
     # Repair: the audit's verdict, and one more suppression for each primary cell it finds narrowed.
+    weak = None
     for _ in range(MAX_ROUNDS):
         audit = verify.build([*states, table], True, t)
-        weak = [vid for vid, iv in audit.intervals(t).items() if not verify.protected(iv, t)]
+        # Only the cells found weak need attacking again: a suppression more only widens every interval.
+        weak = {vid for vid, iv in audit.intervals(t, weak).items() if not verify.protected(iv, t)}
         if not weak:
             return
         added = False
@@ -163,7 +171,12 @@ def _control_table(table: list[dict], history: list[dict], t: Thresholds) -> Non
                 _suppress(pick, "D")
                 added = True
         if not added:
-            return    # everything that could hide something is hidden; the release's audit has the last word
+            # Every cell that could hide something is hidden, and the flags themselves still tell: C says
+            # "1 to MNR_SUPPRESS_MAX", and many small counts with small totals pin each other down. These
+            # primary cells are withheld: their rows are not published at all (kept in the restricted layer),
+            # so no flag bounds them.
+            for vid in weak:
+                by_cell[vid[0]]["withheld"] = True
 
 
 def control_rates(rates: list[dict], numerators: dict[tuple, dict], t: Thresholds | None = None) -> list[dict]:

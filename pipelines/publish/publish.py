@@ -117,9 +117,17 @@ def control_in_place(conn: Db, limits) -> int:
                                where u.ref_area = ? and exists (select 1 from _groups g where {match('u', 'g', GROUP)})
                                order by {', '.join('u.' + c for c in COLUMNS)}""", [area])
         history = fetch_dicts(conn, earlier_states_sql(), [area])
-        changed = [r for r, before in zip(control(rows, children, limits, history), rows)
-                   if (r["obs_value"], r["obs_status"], r["obs_conf"])
+        controlled = control(rows, children, limits, history)
+        withheld = [r for r in controlled if r.get("withheld")]
+        if withheld:   # not published at all (disclosure.py): the restricted layer keeps them
+            conn.temp_table("_withheld", f"select {', '.join(COLUMNS)} from _unsuppressed where false")
+            conn.insert_frame("_withheld", to_arrow(withheld))
+            conn.execute(f"delete from _unsuppressed u using _withheld w "
+                         f"where w.submission_id = u.submission_id and {match('u', 'w')}")
+        changed = [r for r, before in zip(controlled, rows) if not r.get("withheld")
+                   and (r["obs_value"], r["obs_status"], r["obs_conf"])
                    != (before["obs_value"], before["obs_status"], before["obs_conf"])]
+        n += len(withheld)
         if changed:
             conn.temp_table("_controlled", f"select {', '.join(COLUMNS)} from _unsuppressed where false")
             conn.insert_frame("_controlled", to_arrow(changed))
@@ -223,6 +231,7 @@ def publish(conn: Db, submission_ids: list[str]) -> dict[str, int]:
         conn.execute("drop table if exists _groups")
         conn.execute("drop table if exists _controlled")
         conn.execute("drop table if exists _recontrolled")
+        conn.execute("drop table if exists _withheld")
         conn.execute("commit")
     except Exception:
         conn.execute("rollback")

@@ -65,12 +65,13 @@ class _Version:
     primary: bool = False
     secondary: bool = False
     suppressed: bool = False
+    unflagged: bool = False      # a primary cell withheld from publication (its row is not published)
     bounds: list = field(default_factory=lambda: [0.0, math.inf])
 
 
 def _suppressed(r: dict) -> bool:
     """Suppressed by disclosure control (a value the country itself withheld is missing to everyone)."""
-    return r["obs_value"] is None and r.get("obs_conf") in ("C", "D")
+    return r["obs_value"] is None and (r.get("obs_conf") in ("C", "D") or bool(r.get("withheld")))
 
 
 def _value(r: dict) -> float | None:
@@ -114,17 +115,23 @@ def build(states: list[list[dict]], child: bool, t, rate_bounds: dict | None = N
             v.suppressed = v.suppressed or _suppressed(r)
             if r["obs_value"] is not None:
                 v.known = r["obs_value"]
+            elif r.get("withheld"):
+                v.primary = v.unflagged = True     # not published at all: no flag says it is small
             elif r.get("obs_conf") == "C":
                 v.primary = True
             elif r.get("obs_conf") == "D":
                 v.secondary = True
         hidden = {c for c, vid in vid_of.items() if a.versions[vid].suppressed}
+        if not hidden:
+            continue
         for rel, total, members in table_relations(vid_of, child):
             cells = (total, *members)
+            if hidden.isdisjoint(cells):
+                continue    # every cell published: nothing to learn from it
             vals = [a.versions[vid_of[c]].value for c in cells]
             if any(x is None and c not in hidden for x, c in zip(vals, cells)):
                 continue    # a missing cell: the rules did not check this relation, so no one may assume it
-            terms = tuple(sorted([(vid_of[total], -1.0)] + [(vid_of[m], 1.0) for m in members], key=repr))
+            terms = ((vid_of[total], -1.0), *((vid_of[m], 1.0) for m in members))
             if all(x is not None for x in vals):
                 gap = vals[0] - sum(vals[1:])
                 # Only relations that hold (a later submission may revise a total and not its parts).
@@ -138,7 +145,7 @@ def build(states: list[list[dict]], child: bool, t, rate_bounds: dict | None = N
     for vid, v in a.versions.items():
         if v.known is not None:
             v.bounds = [v.known, v.known]
-        elif v.primary:
+        elif v.primary and not v.unflagged:
             v.bounds = [1.0, float(t.suppress_max)]
         elif v.secondary and child:
             v.bounds = [0.0, 0.0] if v.value == 0 else [t.suppress_max + 1.0, math.inf]
@@ -151,9 +158,9 @@ def build(states: list[list[dict]], child: bool, t, rate_bounds: dict | None = N
     return a
 
 
-def _components(a: TableAudit, t) -> list[tuple[list, list]]:
+def _components(a: TableAudit, t, primaries=None) -> list[tuple[list, list]]:
     """Connected components of unknowns (versions without a known value) through the constraints, each with
-    its constraints; components holding no primary are left out."""
+    its constraints; components holding no primary (of those given) are left out."""
     unknown = {vid for vid, v in a.versions.items() if v.bounds[0] != v.bounds[1]}
     parent = {u: u for u in unknown}
 
@@ -178,17 +185,23 @@ def _components(a: TableAudit, t) -> list[tuple[list, list]]:
         groups[find(vs[0])][1].append(con)
     out = []
     for variables, cons in groups.values():
-        if any(a.versions[v].primary for v in variables):
-            out.append((sorted(variables, key=repr), cons))
+        if any(a.versions[v].primary and (primaries is None or v in primaries) for v in variables):
+            out.append((sorted(variables, key=_order), cons))
     return out
 
 
+def _order(vid: tuple) -> tuple:
+    return vid[0], str(vid[1:])
+
+
 def _solve(a: TableAudit, t, primaries=None) -> dict[tuple, tuple[float, float]]:
+    """(low, high) of each primary (or of those given): for a protected cell, whole values it is shown to reach
+    (enough to prove the width); for another, its exact lowest and highest whole values."""
     import highspy
 
     width = min(t.protection_width, t.suppress_max)
     out: dict[tuple, tuple[float, float]] = {}
-    for variables, cons in _components(a, t):
+    for variables, cons in _components(a, t, primaries):
         index = {v: i for i, v in enumerate(variables)}
         n = len(variables)
         lower = np.array([a.versions[v].bounds[0] for v in variables])
@@ -207,28 +220,41 @@ def _solve(a: TableAudit, t, primaries=None) -> dict[tuple, tuple[float, float]]
             rlo.append(-const if eq else -highspy.kHighsInf)
             rhi.append(-const)
         targets = [v for v in variables if a.versions[v].primary and (primaries is None or v in primaries)]
+        at = [index[v] for v in targets]
         # Certificates: whole feasible points, starting with the true table; each solve adds one.
         if all(a.versions[v].value is not None for v in variables):
             lo_seen = {v: a.versions[v].value for v in targets}
         else:
             lo_seen = {v: math.inf for v in targets}
         hi_seen = {v: (lo_seen[v] if lo_seen[v] != math.inf else -math.inf) for v in targets}
+
+        def seen(x):
+            if x is not None:
+                for v, j in zip(targets, at):
+                    lo_seen[v], hi_seen[v] = min(lo_seen[v], x[j]), max(hi_seen[v], x[j])
+
+        def wide(v):
+            return hi_seen[v] - lo_seen[v] + 1 >= width - EPS
+
         solver = _Model(n, lower, upper, starts, idx, vals, rlo, rhi)
-        for v in targets:
-            j = index[v]
+        # Solves that move every primary not yet shown wide at once, each away from the end of its range it
+        # is nearest to (then towards it): most are shown wide enough by these, and only the others need a
+        # solve of their own.
+        for turn in (1.0, -1.0, 1.0):
+            left = [(j, turn if hi_seen[v] < a.versions[v].bounds[1] else -turn)
+                    for v, j in zip(targets, at) if not wide(v)]
+            if not left:
+                break
+            seen(solver.point([j for j, _ in left], "max", [w for _, w in left]))
+        for v, j in zip(targets, at):
             bound = {}
             for sense in ("max", "min"):
-                if hi_seen[v] - lo_seen[v] + 1 >= width - EPS:
+                if wide(v):
                     break
                 value, x = solver.bound(j, sense)
-                if x is not None:
-                    for u in targets:
-                        lo_seen[u] = min(lo_seen[u], x[index[u]])
-                        hi_seen[u] = max(hi_seen[u], x[index[u]])
+                seen(x)
                 bound[sense] = value
-            lo = bound.get("min", lo_seen[v])
-            hi = bound.get("max", hi_seen[v])
-            out[v] = (lo, hi)
+            out[v] = (bound.get("min", lo_seen[v]), bound.get("max", hi_seen[v]))
     return out
 
 
@@ -252,41 +278,88 @@ class _Model:
         lp.a_matrix_.value_ = np.array(vals, dtype=float)
         lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, len(rlo)
         self.lp, self.n = lp, n
-        self.h = self._highs(lp)
-        self.mip = None
+        self.h = _solver("lp")
+        self.h.passModel(lp)
+        self.mip_ready = False
+        self.all = np.arange(n, dtype=np.int32)
 
-    def _highs(self, lp):
-        h = self.hs.Highs()
-        h.setOptionValue("output_flag", False)
-        h.passModel(lp)
-        return h
-
-    def _run(self, h, j, sense):
+    def _run(self, h, cols, sense, weights=None):
         cost = np.zeros(self.n)
-        cost[j] = 1.0 if sense == "min" else -1.0
-        h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), cost)
+        cost[cols] = (1.0 if sense == "min" else -1.0) * (np.array(weights) if weights is not None else 1.0)
+        h.changeColsCost(self.n, self.all, cost)
         h.run()
         if h.getModelStatus() != self.hs.HighsModelStatus.kOptimal:
             return None
         return np.array(h.getSolution().col_value)
 
+    def _whole(self, x):
+        return x is not None and bool(np.all(np.abs(x - np.round(x)) < EPS))
+
+    def point(self, cols, sense, weights=None) -> np.ndarray | None:
+        """A whole feasible point with these unknowns' (weighted) sum lowest (min) or highest (max), if the LP
+        gives one."""
+        x = self._run(self.h, cols, sense, weights)
+        return np.round(x) if self._whole(x) else None
+
     def bound(self, j, sense) -> tuple[float, np.ndarray | None]:
         """The lowest (min) or highest (max) whole value of unknown j, and a whole point attaining it."""
-        x = self._run(self.h, j, sense)
+        x = self._run(self.h, [j], sense)
         if x is None:
             # Not solved: a table whose published facts contradict each other (never one with its true values
             # given, which are feasible). Not audited is not protected.
             return math.nan, None
-        if np.all(np.abs(x - np.round(x)) < EPS):
+        if self._whole(x):
             return float(round(x[j])), np.round(x)
-        if self.mip is None:
-            self.mip = self._highs(self.lp)
-            self.mip.changeColsIntegrality(self.n, np.arange(self.n, dtype=np.int32),
-                                           np.array([self.hs.HighsVarType.kInteger] * self.n))
-        y = self._run(self.mip, j, sense)
+        mip = _solver("mip")
+        if not self.mip_ready:
+            mip.passModel(self.lp)
+            mip.changeColsIntegrality(self.n, self.all, np.array([self.hs.HighsVarType.kInteger] * self.n))
+            self.mip_ready = True
+        y = self._run(mip, [j], sense)
         if y is None:
             return math.nan, None
         return float(round(y[j])), np.round(y)
+
+
+_SOLVERS: dict = {}
+
+
+def _solver(kind: str):
+    """One HiGHS instance per kind and process, given each component's model in turn (an instance costs more
+    to make than a small LP to solve)."""
+    if kind not in _SOLVERS:
+        h = _new_highs()
+        h.setOptionValue("output_flag", False)
+        _SOLVERS[kind] = h
+    return _SOLVERS[kind]
+
+
+_BANNER_SHOWN = False
+
+
+def _new_highs():
+    """A HiGHS instance. The first one of a process prints the solver's banner on standard output (in C++,
+    before any option can be set), which would go into mnr's own output: it is sent to /dev/null."""
+    import os
+
+    import highspy
+
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        return highspy.Highs()
+    import sys
+
+    sys.stdout.flush()
+    sys_stdout = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(sys_stdout, 1)
+        os.close(sys_stdout)
+    _BANNER_SHOWN = True
+    return h
 
 
 def protected(interval: tuple[float, float], t) -> bool:
