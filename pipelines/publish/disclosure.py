@@ -112,7 +112,9 @@ def _control_table(table: list[dict], history: list[dict], t: Thresholds) -> Non
     # Values an earlier state published: suppressing the cell now hides nothing if its value is the same.
     shown_before = {((h["sex"], h["age"], h["offence"]), h["obs_value"]) for s in states for h in s
                     if h["obs_value"] is not None}
-    by_cell = {(r["sex"], r["age"], r["offence"]): r for r in table}
+    # In cell order, so that the pattern does not depend on the order the rows came in.
+    by_cell = {(r["sex"], r["age"], r["offence"]): r for r in sorted(table, key=lambda r: (r["sex"], r["age"],
+                                                                                         r["offence"]))}
     for cell, r in by_cell.items():
         v = r["true_value"]
         if _is_small(r, v, t):
@@ -159,7 +161,7 @@ def _control_table(table: list[dict], history: list[dict], t: Thresholds) -> Non
         if not weak:
             return
         added = False
-        for vid in weak:
+        for vid in sorted(weak, key=verify._order):
             cell = vid[0]
             # The relations of the weak cell first, those with fewest unknowns first; then the whole table.
             rels = sorted(in_relations.get(cell, []),

@@ -176,7 +176,8 @@ def publish(conn: Db, submission_ids: list[str]) -> dict[str, int]:
     submission_ids = [sid for sid in submission_ids if sid not in done]
     if not submission_ids:
         return published
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # To the microsecond: states of history are told apart by these (pipelines/publish/verify.py: states_of).
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     cols = ", ".join(COLUMNS)
     limits = thresholds()
     conn.execute("begin transaction")
