@@ -169,6 +169,19 @@ def test_parts_that_do_not_cover_their_total_bound_it_and_add_up_where_they_do()
     assert (found.low, found.high) == (3, 3)
 
 
+def test_counts_the_flags_alone_pin_down_are_withheld():
+    # Four bands of 1 and their total of 4: every cell is a C, and four counts of at least 1 adding up to at
+    # most 4 are all 1. Suppressing cannot hide that; the bands are not published at all.
+    rows = [row("_T", a, 1) for a in ("Y0T4", "Y5T9", "Y10T14", "Y15T17")] + [row("_T", "Y0T17", 4)]
+    leaky = old.control(rows, CHILD)
+    assert old.leaks(leaky) == [] and {(f.low, f.high) for f in audit(leaky)} == {(1, 1), (4, 4)}
+    out = control(rows, CHILD, T)
+    withheld = {r["age"] for r in out if r.get("withheld")}
+    assert withheld and audit(out) == []
+    published = [r for r in out if not r.get("withheld")]
+    assert audit(published) == [] and all(r["obs_value"] is None for r in published)
+
+
 def rate(value, numerator_value, denominator=200_000):
     r = row("_T", "Y0T17", value, ind="CJ_VICTIMS_IDENTIFIED_PER_100K")
     r.update(numerator_key=("KEN", 2023, "CJ_VICTIMS_IDENTIFIED", "_T", "Y0T17", "_T"),

@@ -213,3 +213,29 @@ def test_sdmx_csv_columns_are_components_of_the_dataflow_the_api_serves(released
     header = (released.folder / "observations.sdmx.csv").read_text().splitlines()[0].split(",")
     assert header[:3] == ["STRUCTURE", "STRUCTURE_ID", "ACTION"]
     assert set(header[3:]) <= {c.id for c in CONCEPTS} and "COMMENT" in header
+
+
+def test_the_release_check_audits_the_written_release_again(tmp_path, monkeypatch):
+    """The blocking asset check reads the release's own files and the restricted layer: the release passes; the
+    same release with the rate of its suppressed count added (100,000 x 3 / 1,000 = 300) does not."""
+    from pipelines.assets.release import release_leaks_nothing
+    from pipelines.resources import Warehouse
+
+    conn = warehouse(tmp_path / "w.duckdb")
+    conn.execute("create schema marts")
+    conn.execute("create table marts.fct_observations as select * replace (case sex when 'M' then 3.0 "
+                 "when '_U' then 20.0 else obs_value end as obs_value) from published.observations")
+    r = cut(conn, tmp_path / "releases", tag="T1")
+    conn.close()
+    monkeypatch.setenv("MNR_HOME", str(tmp_path))
+    check = Warehouse(path=str(tmp_path / "w.duckdb"))
+    assert release_leaks_nothing(warehouse=check).passed
+    (r.folder / "release.duckdb").chmod(0o644)
+    with duckdb.connect(str(r.folder / "release.duckdb")) as db:
+        db.execute("""insert into derived_indicators (ref_area, time_period, indicator_code, sex, age, offence,
+                      obs_value, unit_measure, obs_status, obs_conf, numerator_code, denominator_code,
+                      denominator_value) values ('KEN', 2023, 'CJ_VICTIMS_IDENTIFIED_PER_100K', 'M', 'Y0T17', '_T',
+                      300.0, 'RATE_100000', 'A', 'F', 'CJ_VICTIMS_IDENTIFIED', 'CTX_CHILD_POP', 1000)""")
+    result = release_leaks_nothing(warehouse=check)
+    assert not result.passed and result.metadata["leaks"].value == 1
+    assert "sex=M" in result.metadata["first"].value and "can only be 3" in result.metadata["first"].value
