@@ -221,14 +221,14 @@ def test_the_release_check_audits_the_written_release_again(tmp_path, monkeypatc
     from pipelines.assets.release import release_leaks_nothing
     from pipelines.resources import Warehouse
 
-    conn = warehouse(tmp_path / "w.duckdb")
+    conn = warehouse(tmp_path / "warehouse.duckdb")     # the warehouse of MNR_HOME=tmp_path
     conn.execute("create schema marts")
     conn.execute("create table marts.fct_observations as select * replace (case sex when 'M' then 3.0 "
                  "when '_U' then 20.0 else obs_value end as obs_value) from published.observations")
     r = cut(conn, tmp_path / "releases", tag="T1")
     conn.close()
     monkeypatch.setenv("MNR_HOME", str(tmp_path))
-    check = Warehouse(path=str(tmp_path / "w.duckdb"))
+    check = Warehouse()
     assert release_leaks_nothing(warehouse=check).passed
     (r.folder / "release.duckdb").chmod(0o644)
     with duckdb.connect(str(r.folder / "release.duckdb")) as db:
