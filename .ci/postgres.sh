@@ -1,6 +1,7 @@
 # Sourced by .ci/run (bash): a throwaway Postgres server for tests/integration/test_postgres.py.
 # Installs Debian's postgresql if missing, starts a cluster in a temporary folder on 127.0.0.1 on a free port
-# (as the postgres user when run as root), creates role and database mnr, and exports MNR_PG_* for the tests.
+# (as the postgres user when run as root), creates role and database mnr (createrole: the tests create the
+# read-only role that `mnr query` uses, as a database administrator would), and exports MNR_PG_* for the tests.
 # `mnr_pg_stop` stops it and removes the folder. The database is UTF8 with the C.UTF-8 locale so that text
 # sorts by code point as in DuckDB (min(), row_number() ... order by give the same answers on both).
 
@@ -26,7 +27,7 @@ mnr_pg_as_owner "$MNR_PG_BIN/initdb" -D "$MNR_PG_DIR/data" -U postgres -E UTF8 -
 mnr_pg_as_owner "$MNR_PG_BIN/pg_ctl" -D "$MNR_PG_DIR/data" -l "$MNR_PG_DIR/server.log" -w start \
     -o "-c listen_addresses=127.0.0.1 -p $MNR_PG_PORT -k $MNR_PG_DIR" >/dev/null
 mnr_pg_as_owner "$MNR_PG_BIN/psql" -h "$MNR_PG_DIR" -p "$MNR_PG_PORT" -U postgres -d postgres -q \
-    -v ON_ERROR_STOP=1 -c "create role mnr login createdb password '$MNR_PG_PASSWORD'" -c "create database mnr owner mnr"
+    -v ON_ERROR_STOP=1 -c "create role mnr login createdb createrole password '$MNR_PG_PASSWORD'" -c "create database mnr owner mnr"
 
 mnr_pg_stop() {
     mnr_pg_as_owner "$MNR_PG_BIN/pg_ctl" -D "$MNR_PG_DIR/data" -m fast -w stop >/dev/null || true

@@ -343,7 +343,8 @@ def cmd_ui(args) -> int:
     try:
         if args.socket:
             os.chdir(REPO_ROOT)
-            return serve_on_socket(Path(args.socket), REPO_ROOT / "workspace.yaml", read_only=args.read_only)
+            return serve_on_socket(Path(args.socket), REPO_ROOT / "workspace.yaml", read_only=args.read_only,
+                                   daemon=not args.no_daemon)
         if not loopback(args.host):
             raise UiRefused(f"--host {args.host} would open the UI, which has no sign-in, to the network: serve it on "
                             "loopback, or with --socket behind an authenticating proxy (docs/deployment.md)")
@@ -477,6 +478,8 @@ def build_parser() -> argparse.ArgumentParser:
                                     "servers, alone or behind an authenticating proxy (docs/deployment.md)")
     s.add_argument("--read-only", action="store_true",
                    help="with --socket: a UI that shows runs and assets but launches and changes nothing")
+    s.add_argument("--no-daemon", action="store_true",
+                   help="with --socket: the webserver only (the daemon runs as a service of its own)")
     s.set_defaults(func=cmd_ui)
     return ap
 

@@ -135,7 +135,7 @@ def _run_duckdb(conn, sql: str):
 def _refusal(e: Exception) -> QueryRefused:
     msg = str(e)
     if any(s in msg.lower() for s in ("read-only", "disabled by configuration", "has been locked",
-                                      "permission denied", "cannot execute")):
+                                      "permission denied", "cannot execute", "must be superuser")):
         return QueryRefused("mnr query is read-only over the published tables: statements that change data, "
                             "read or write files, or reach the restricted layers are refused. Use SELECT over "
                             "published.observations.")

@@ -83,8 +83,9 @@ def bind_socket(path: Path) -> socket.socket:
     return sock
 
 
-def serve_on_socket(path: Path, workspace: Path, read_only: bool = False) -> int:
-    """The Dagster webserver on a Unix socket, and the Dagster daemon beside it (as `dagster dev` runs both).
+def serve_on_socket(path: Path, workspace: Path, read_only: bool = False, daemon: bool = True) -> int:
+    """The Dagster webserver on a Unix socket, and the Dagster daemon beside it (as `dagster dev` runs both)
+    unless the daemon runs as a service of its own (daemon=False).
     Written here because dagster-webserver's command binds TCP only; the app and the server are Dagster's and
     uvicorn's own."""
     import uvicorn
@@ -96,7 +97,8 @@ def serve_on_socket(path: Path, workspace: Path, read_only: bool = False) -> int
 
     path = path.absolute()
     sock = bind_socket(path)
-    daemon = subprocess.Popen([str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", str(workspace)])
+    child = (subprocess.Popen([str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", str(workspace)])
+             if daemon else None)
     try:
         with WorkspaceProcessContext(DagsterInstance.get(), version=__version__, read_only=read_only,
                                      workspace_load_target=WorkspaceFileTarget(paths=[str(workspace)])) as ctx:
@@ -105,11 +107,12 @@ def serve_on_socket(path: Path, workspace: Path, read_only: bool = False) -> int
                   f"{', group ' + OPERATORS_GROUP if _operators_gid() is not None else ''})", flush=True)
             uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
     finally:
-        daemon.terminate()
-        try:
-            daemon.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
+        if child is not None:
+            child.terminate()
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
         sock.close()
         with contextlib.suppress(FileNotFoundError):
             path.unlink()

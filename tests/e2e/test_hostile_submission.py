@@ -31,7 +31,10 @@ AT_SUM = "@SUM(1+1)*cmd|' /C calc'!A0"
 PLUS = "+1+cmd|' /C notepad'!A0"
 FORMULAS = (HYPERLINK, CMD, AT_SUM, PLUS)
 NARRATIVE = "Victim Amina Wanjiru, born 04/03/2011, Kisumu; mother's phone 0712 345 678"
-PLANTED = ("Amina", "Wanjiru", "04/03/2011", "0712 345 678")
+PLANTED = ("Amina", "Wanjiru", "04/03/2011", "0712 345 678", "Kwame", "Mensah", "2012-05-17")
+# GHA: a case-level file, refused as personal data; only its quarantined original may hold these.
+CASE_LEVEL = ("Name of child,Birthday,indicator,time_period,value\n"
+              "Kwame Mensah,2012-05-17,CJ_VICTIMS_IDENTIFIED,2023,1\n")
 
 ACCEPTED = [  # KEN: numbers fine, so the hostile comments are published and reach the release
     ("CJ_REPORTS_RECEIVED", 2023, 900, SCRIPT),
@@ -80,8 +83,10 @@ def hostile(reference_home, tmp_path_factory):
         for row in (["indicator", "time_period", "value"], ["CJ_PROSECUTIONS", 2023, -4]):
             wb.active.append(row)
         wb.save(files / "TZA_2023.xlsx")
+        (files / "GHA_register.csv").write_text(CASE_LEVEL)
         receipts = {c: submit(home, f, c)[0] for c, f in (("KEN", ken), ("UGA", uga),
-                                                          ("TZA", files / "TZA_2023.xlsx"))}
+                                                          ("TZA", files / "TZA_2023.xlsx"),
+                                                          ("GHA", files / "GHA_register.csv"))}
         rows = {r["country"]: r for r in run_pipeline()}
         assert main(["release", "--tag", "hostile"]) == 0
         yield home, receipts, rows
@@ -121,6 +126,7 @@ def test_the_verdicts(hostile):
     _, _, rows = hostile
     assert rows["KEN"]["state"] == "published" and rows["KEN"]["verdict"] != "rejected"
     assert rows["UGA"]["verdict"] == "rejected" and rows["TZA"]["verdict"] == "rejected"
+    assert rows["GHA"]["verdict"] == "rejected"
 
 
 def test_every_page_is_escaped_and_carries_a_policy_without_scripts(hostile):
@@ -231,6 +237,16 @@ def test_machine_files_keep_the_text_as_data(hostile):
     json.loads((_release(home) / "datapackage.json").read_text())
 
 
+def test_a_refused_file_is_kept_in_quarantine_only(hostile):
+    home, receipts, _ = hostile
+    gha = receipts["GHA"]
+    doc = json.loads((_reports(home, receipts)["GHA"] / "findings.json").read_text())
+    assert [f["rule_id"] for f in doc["findings"]] == ["PERSONAL_DATA"]
+    assert (home.quarantine / "GHA" / gha.submission_id / gha.file_name).read_text() == CASE_LEVEL
+    assert not gha.path(home).exists()   # moved out of the landing archive; its receipt stays
+    assert (gha.path(home).parent / "receipt.json").is_file()
+
+
 def test_a_narrative_about_a_child_is_withheld_everywhere(hostile):
     home, receipts, _ = hostile
     doc = json.loads((_reports(home, receipts)["KEN"] / "findings.json").read_text())
@@ -243,14 +259,27 @@ def test_a_narrative_about_a_child_is_withheld_everywhere(hostile):
         assert db.execute("select obs_value, comment from observations where ref_area = 'KEN' and time_period = 2022 "
                           "and indicator_code = 'CJ_PROSECUTIONS'").fetchall() == [(110.0, None)]
     # Nothing under MNR_HOME holds it: the warehouse's tables, the release, reports, logs, the Dagster instance.
-    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+    for database in (home.warehouse, _release(home) / "release.duckdb", home.home / "published_layer.duckdb"):
+        if database.exists():
+            _no_planted_text(database)
+    with duckdb.connect() as db:
+        for parquet in home.home.rglob("*.parquet"):
+            text = " ".join(str(r) for r in db.execute(f"select * from read_parquet('{parquet}')").fetchall())
+            assert not any(p in text for p in PLANTED), parquet
+    # (The KEN file itself stays in the landing archive, byte for byte; GHA's only in quarantine.)
+    landing_copy = receipts["KEN"].path(home)
+    quarantined = home.quarantine / "GHA"
+    for f in home.home.rglob("*"):
+        if f.is_file() and f != landing_copy and quarantined not in f.parents \
+                and f.suffix not in (".duckdb", ".parquet", ".wal"):
+            data = f.read_bytes()
+            assert not any(p.encode() in data for p in PLANTED), f
+
+
+def _no_planted_text(database: Path) -> None:
+    with duckdb.connect(str(database), read_only=True) as con:
         for schema, table in con.execute("select table_schema, table_name from information_schema.tables").fetchall():
             for planted in PLANTED:
                 n = con.execute(f'select count(*) from "{schema}"."{table}" t where contains(cast(t as varchar), ?)',
                                 [planted]).fetchone()[0]
                 assert n == 0, (schema, table, planted)
-    landing_copy = receipts["KEN"].path(home)
-    for f in home.home.rglob("*"):
-        if f.is_file() and f != landing_copy and f.suffix not in (".duckdb", ".parquet", ".wal"):
-            data = f.read_bytes()
-            assert not any(p.encode() in data for p in PLANTED), f

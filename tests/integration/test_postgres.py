@@ -38,7 +38,8 @@ MARTS = ["fct_observations", "fct_current_observations", "fct_derived_indicators
          "fct_capability_progress"]
 RELEASE_FILES = ["observations.csv", "observations.sdmx.csv", "derived_indicators.csv", "capability_coverage.csv",
                  "capability_progress.csv", "datapackage.json", "codelists/cl_indicator.csv"]
-ENV = ("MNR_HOME", "MNR_DAGSTER_PG_URL", "DAGSTER_HOME", "MNR_DUCKDB_PATH", "MNR_DBT_TARGET", "MNR_PG_DATABASE")
+ENV = ("MNR_HOME", "MNR_DAGSTER_PG_URL", "DAGSTER_HOME", "MNR_DUCKDB_PATH", "MNR_DBT_TARGET", "MNR_PG_DATABASE",
+       "MNR_PG_QUERY_USER", "MNR_PG_QUERY_PASSWORD")
 
 
 def connect(database: str | None = None):
@@ -198,8 +199,9 @@ def test_mnr_query_reads_postgres_and_refuses_writes(on_postgres, pg_database, c
         for statement in reader_grants(role):
             pg.execute(statement)
     try:
-        with shared_deployment(on_postgres[0], pg_database), \
-                environment(MNR_PG_QUERY_USER=role, MNR_PG_QUERY_PASSWORD="reader-secret"):
+        with environment(MNR_HOME=str(on_postgres[0]), MNR_DBT_TARGET="postgres", MNR_PG_DATABASE=pg_database,
+                         MNR_DAGSTER_PG_URL=pg_url(pg_database), MNR_PG_QUERY_USER=role,
+                         MNR_PG_QUERY_PASSWORD="reader-secret"):
             assert main(["query", "select count(*) as n from published.observations", "--format", "json"]) == 0
             assert json.loads(capsys.readouterr().out)[0]["n"] >= 50
             for sql in ("delete from published.observations",
@@ -229,8 +231,10 @@ def test_mnr_query_reads_postgres_and_refuses_writes(on_postgres, pg_database, c
             assert "MNR_PG_QUERY_USER" in capsys.readouterr().err
     finally:
         with connect(pg_database) as pg:
-            pg.execute(f"drop owned by {role}")
-            pg.execute(f"drop role {role}")
+            for statement in ("drop policy if exists public_rows on published.observations",
+                              f"revoke all on published.observations from {role}",
+                              f"revoke all on schema published from {role}", f"drop role {role}"):
+                pg.execute(statement)
     with connect(pg_database) as pg:
         assert pg.execute("select count(*) from published.observations").fetchone()[0] >= 50
 
