@@ -12,8 +12,9 @@ on a loopback port:
     SDMX-CSV) against `mnr query "select * from published.observations where ref_area = '<ISO3>'" --format csv`;
   - the whole data set: GET /sdmx/rest/data/DF_MNR_OCSEA/all against `mnr query "select * from
     published.observations" --format csv`;
-  - memory: the peak RSS of the portal's process tree while it answers, above its RSS before the request (the
-    answer is streamed, so this should not grow with the answer), and the peak RSS of `mnr query`.
+  - memory: the peak RSS of the web server's process tree (gunicorn's master and its worker; `mnr portal`'s own
+    process is the pipeline worker, which serves no request) while it answers, above its RSS before the request
+    (the answer is streamed, so this should not grow with the answer), and the peak RSS of `mnr query`.
 
 Each timing is the median of --runs runs; the client reads the answer to the end and counts its bytes. Writes
 bench/sdmx_results.json and the SDMX section of bench/RESULTS.md (between its own markers).
@@ -86,6 +87,16 @@ class Sampler:
         self._t.join()
 
 
+def web_server(portal: psutil.Process) -> psutil.Process:
+    """The gunicorn master under `mnr portal` (whose own process is the pipeline worker, measured apart)."""
+    for _ in range(100):
+        for p in portal.children(recursive=True):
+            if "pipelines.portal.server" in " ".join(p.cmdline()):
+                return p
+        time.sleep(0.1)
+    raise RuntimeError("no web server process under mnr portal")
+
+
 def http_get(url: str, accept: str | None, server: psutil.Process) -> dict:
     """Seconds to the last byte, bytes, and the server tree's RSS before and at its peak during the answer."""
     before = tree_rss(server)
@@ -142,6 +153,25 @@ def build_home(work: Path, countries: int, years: int, seed: int) -> tuple[Path,
     return home, n
 
 
+def memory_by_size(home: Path, sizes=(1, 25, 100, 200)) -> list[dict]:
+    """The web server's RSS growth while it answers the first n countries, each in a server of its own (so that
+    nothing an earlier answer left in memory counts): streamed, it should level off, not grow with n."""
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        areas = [r[0] for r in con.execute("select distinct ref_area from published.observations order by 1")]
+    out = []
+    for n in sizes:
+        with Portal(home, env={"MNR_PORTAL_WORKERS": "1"}) as portal:
+            server = web_server(psutil.Process(portal.proc.pid))
+            base = portal.url + "/sdmx/rest/data/DF_MNR_OCSEA/"
+            http_get(base + areas[-1] + "....", None, server)      # the worker loaded, as a running one is
+            key = "+".join(areas[:n]) + "...." if n < len(areas) else "all"
+            r = http_get(base + key, None, server)
+            out.append({"countries": min(n, len(areas)), **r})
+            print(f"  memory, {n} countries: {r['bytes'] / 1e6:.0f} MB answered, RSS +{mib(r['rss_growth'])}",
+                  flush=True)
+    return out
+
+
 def median_of(runs: list[dict], key: str = "seconds") -> float:
     return statistics.median(r[key] for r in runs)
 
@@ -167,7 +197,7 @@ def main(argv=None) -> int:
                "country": country, "country_rows": country_rows, "load_average_at_start": os.getloadavg(),
                "cases": {}}
         with Portal(home, env={"MNR_PORTAL_WORKERS": "1"}) as portal:
-            server = psutil.Process(portal.proc.pid)
+            server = web_server(psutil.Process(portal.proc.pid))
             base = portal.url + "/sdmx/rest/data/DF_MNR_OCSEA"
             http_get(f"{base}/{country}....", None, server)          # warm: imports, code lists, file cache
             cases = {
@@ -188,6 +218,7 @@ def main(argv=None) -> int:
                                       "peak_rss": max(r["rss_peak"] for r in runs),
                                       "rss_growth": max(r.get("rss_growth", 0) for r in runs)}
                 print(f"  {name}: {median_of(runs):.2f} s, {runs[0]['bytes'] / 1e6:.1f} MB", flush=True)
+        res["memory_by_size"] = memory_by_size(home)
         res["finished_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         write_results(res)
     finally:
@@ -222,12 +253,19 @@ def markdown(res: dict) -> str:
             f"{v['median_seconds']:.2f} s ({v['bytes'] / 1e6:.1f} MB) | {rv:.2f}x | "
             + (f"{g['median_seconds']:.2f} s ({g['bytes'] / 1e6:.1f} MB)" if g else "-")
             + f" | <= {TARGET_RATIO:g}x | {'pass' if ok else '**miss**'} |")
-    lines += ["", "Memory (RSS): the portal's process tree (gunicorn master and one worker) grew by at most "
+    lines += ["", "Memory (RSS): the web server's process tree (gunicorn master and one worker) grew by at most "
               f"{mib(c['country_sdmx_xml']['rss_growth'])} while answering one country and "
               f"{mib(max(c['all_sdmx_xml']['rss_growth'], c['all_sdmx_csv']['rss_growth']))} while answering "
               f"the whole data set (peak {mib(c['all_sdmx_xml']['peak_rss'])}); `mnr query`, which fetches "
               f"every row before printing, peaked at {mib(c['country_query']['peak_rss'])} for one country and "
-              f"{mib(c['all_query']['peak_rss'])} for all.", MARK_END]
+              f"{mib(c['all_query']['peak_rss'])} for all.", ""]
+    if res.get("memory_by_size"):
+        lines += ["The web server's RSS growth by the size of the answer (SDMX-ML, each in a server of its own): "
+                  + ", ".join(f"{m['countries']} countries ({m['bytes'] / 1e6:.0f} MB) +{mib(m['rss_growth'])}"
+                              for m in res["memory_by_size"])
+                  + ". What grows is DuckDB's buffer pool holding the table's blocks as the answer reads them, up "
+                  "to MNR_SDMX_DUCKDB_MEMORY (256MB); the answer itself is never held whole."]
+    lines.append(MARK_END)
     return "\n".join(lines)
 
 

@@ -23,7 +23,7 @@ from pipelines.sdmx.errors import SdmxError, no_results, not_implemented
 from pipelines.sdmx.query import DataQuery, Format
 
 TABLE = "published.observations"
-BATCH_ROWS = 2000            # rendered series (or observations) fetched from the cursor at a time
+BATCH_ROWS = 1000            # rendered series (or observations) fetched from the cursor at a time
 GROUP_ROWS = 50_000          # observations per query: partitions are taken together up to this many
 CHUNK_BYTES = 256 * 1024     # the size of the chunks yielded to the web server, roughly
 
@@ -101,16 +101,16 @@ def _value(concept: st.Concept) -> str:
 
 
 # ------------------------------------------------------------------------------------------ renderers
-def _ss_attrs(concepts, with_attributes: bool = True) -> str:
-    """ id="value" for each concept, those without a value left out."""
-    parts = [f"coalesce(' {c.id}=\"' || {_xml(_value(c))} || '\"', '')" for c in concepts
-             if with_attributes or c.role != "attribute"]
-    return " || ".join(parts) if parts else "''"
+# A query renders in two steps: an inner projection gives each component's text once, escaped for the format
+# (`v_<ID>`: the database does not share an expression that a renderer repeats, and free text is costly), and
+# the outer one writes the lines with concat(), which copies once per line where `||` copies at every step.
+def _v(c: st.Concept) -> str:
+    return f"v_{c.id}"
 
 
-def _generic_values(concepts) -> str:
-    return " || ".join(f"coalesce('<generic:Value id=\"{c.id}\" value=\"' || {_xml(_value(c))} || '\"/>', '')"
-                       for c in concepts)
+def _opt(before: str, c: st.Concept, after: str) -> str:
+    """The component's text between two literals, or nothing when it has no value."""
+    return f"case when {_v(c)} is null then '' else concat({_literal(before)}, {_v(c)}, {_literal(after)}) end"
 
 
 class Layout:
@@ -124,38 +124,58 @@ class Layout:
         self.key = dims
         self.attributes = [] if q.detail == "dataonly" else list(st.ATTRIBUTES)
         self.measure = st.BY_ID["OBS_VALUE"]
+        self.components = [*self.key, self.measure, *self.attributes]
         # the queries are split on this dimension's values (countries; indicators when REF_AREA is at the
         # observation): memory stays bounded by one group of them
         self.partition = next(d for d in st.DIMENSIONS if d is not self.obs_dim)
 
-    @property
-    def order(self) -> str:
-        return ", ".join(d.column for d in self.key if d is not self.obs_dim) + (
-            f", {self.obs_dim.column}" if self.obs_dim else "")
+
+def _values_sql(fmt: Format, concepts, language: str) -> str:
+    out = []
+    for c in concepts:
+        expr = _value(c)
+        if not fmt.name.startswith("csv"):
+            expr = _xml(expr)
+        else:
+            if c.column in FREE_TEXT:
+                expr = _formula_safe(expr)
+            if fmt.labels == "both":
+                expr = _labelled(c, expr, language)
+        out.append(f"{expr} as {_v(c)}")
+    return ", ".join(out)
+
+
+def _ss_attrs(concepts) -> list[str]:
+    return [_opt(f' {c.id}="', c, '"') for c in concepts]
+
+
+def _generic_values(concepts) -> list[str]:
+    return [_opt(f'<generic:Value id="{c.id}" value="', c, '"/>') for c in concepts]
+
+
+def _concat(parts: list[str]) -> str:
+    return f"concat({', '.join(parts)})"
 
 
 def _obs_sql(fmt: Format, layout: Layout) -> str:
     """The text of one observation."""
     if fmt.name == "structurespecific":
-        inner = [*([] if not layout.flat else layout.key), *([layout.obs_dim] if layout.obs_dim else []),
-                 layout.measure, *layout.attributes]
-        return f"'<Obs' || {_ss_attrs(inner)} || '/>'"
-    # generic
+        inner = [*(layout.key if layout.flat else [layout.obs_dim]), layout.measure, *layout.attributes]
+        return _concat(["'<Obs'", *_ss_attrs(inner), "'/>'"])
     if layout.flat:
-        head = f"'<generic:Obs><generic:ObsKey>' || {_generic_values(layout.key)} || '</generic:ObsKey>'"
+        head = ["'<generic:Obs><generic:ObsKey>'", *_generic_values(layout.key), "'</generic:ObsKey>'"]
     else:
-        head = (f"'<generic:Obs><generic:ObsDimension value=\"' || {_xml(_text(layout.obs_dim.column))} "
-                f"|| '\"/>'")
-    value = f"coalesce('<generic:ObsValue value=\"' || {_number()} || '\"/>', '')"
-    attrs = (f"'<generic:Attributes>' || {_generic_values(layout.attributes)} || '</generic:Attributes>'"
-             if layout.attributes else "''")
-    return f"{head} || {value} || {attrs} || '</generic:Obs>'"
+        head = ["'<generic:Obs><generic:ObsDimension value=\"'", _v(layout.obs_dim), "'\"/>'"]
+    value = _opt('<generic:ObsValue value="', layout.measure, '"/>')
+    attrs = (["'<generic:Attributes>'", *_generic_values(layout.attributes), "'</generic:Attributes>'"]
+             if layout.attributes else [])
+    return _concat([*head, value, *attrs, "'</generic:Obs>'"])
 
 
-def _series_open_sql(fmt: Format, layout: Layout) -> str:
+def _series_open(fmt: Format, layout: Layout, empty: bool = False) -> list[str]:
     if fmt.name == "structurespecific":
-        return f"'<Series' || {_ss_attrs(layout.series)} || '>'"
-    return f"'<generic:Series><generic:SeriesKey>' || {_generic_values(layout.series)} || '</generic:SeriesKey>'"
+        return ["'<Series'", *_ss_attrs(layout.series), "'/>'" if empty else "'>'"]
+    return ["'<generic:Series><generic:SeriesKey>'", *_generic_values(layout.series), "'</generic:SeriesKey>'"]
 
 
 def _series_close(fmt: Format) -> str:
@@ -163,21 +183,16 @@ def _series_close(fmt: Format) -> str:
 
 
 def _csv_columns(fmt: Format, layout: Layout) -> list[st.Concept]:
-    return [*layout.key, layout.measure, *layout.attributes]
+    return layout.components
 
 
-def _csv_row_sql(fmt: Format, layout: Layout, language: str) -> str:
+def _csv_row_sql(fmt: Format, layout: Layout) -> str:
     flow = st.DATAFLOW_URN + (": " + st.DATAFLOW_NAME if fmt.labels == "both" else "")
     lead = ("dataflow," if fmt.name == "csv2" else "") + _csv_field_literal(flow) + (",I" if fmt.name == "csv2" else "")
-    fields = []
+    parts = [_literal(lead)]
     for c in _csv_columns(fmt, layout):
-        expr = _value(c)
-        if c.column in FREE_TEXT:
-            expr = _formula_safe(expr)
-        if fmt.labels == "both":
-            expr = _labelled(c, expr, language)
-        fields.append(f"coalesce({_csv(expr)}, '')")
-    return f"{_literal(lead + ',')} || " + " || ',' || ".join(fields) + " || chr(13) || chr(10)"
+        parts += ["','", _csv(_v(c))]
+    return _concat([*parts, "chr(13)", "chr(10)"])
 
 
 def _csv_field_literal(text: str) -> str:
@@ -226,27 +241,31 @@ def _source(q: DataQuery, layout: Layout, partition: bool) -> tuple[str, list]:
 
 
 def render_sql(q: DataQuery, fmt: Format, language: str = "en") -> tuple[str, list]:
-    """One query giving, row by row, the text of a group of partitions: whole series (SDMX-ML), observations
-    (AllDimensions, SDMX-CSV) or bare series keys (detail=serieskeysonly/nodata). Its last parameter is the list
-    of partition values."""
+    """One query giving, row by row, the text of a group of partitions: whole series (SDMX-ML), a series' worth
+    of observations (AllDimensions, SDMX-CSV) or bare series keys (detail=serieskeysonly/nodata). Its last
+    parameter is the list of partition values."""
     layout = Layout(q)
     source, params = _source(q, layout, partition=True)
-    if fmt.name.startswith("csv"):
-        return f"select {_csv_row_sql(fmt, layout, language)} from ({source}) s order by {layout.order}", params
-    if q.detail in ("serieskeysonly", "nodata"):
+    keys = ", ".join(d.column for d in st.DIMENSIONS)
+    if q.detail in ("serieskeysonly", "nodata") and not fmt.name.startswith("csv"):
         cols = ", ".join(d.column for d in layout.series)
-        close = "'/>'" if fmt.name == "structurespecific" else f"'{_series_close(fmt)}'"
-        opener = _series_open_sql(fmt, layout)
-        if fmt.name == "structurespecific":
-            opener = opener[: -len(" || '>'")]
-        return (f"select {opener} || {close} from (select distinct {cols} from ({source}) s0) s order by {cols}",
-                params)
-    if layout.flat:
-        return f"select {_obs_sql(fmt, layout)} from ({source}) s order by {layout.order}", params
+        line = _concat(_series_open(fmt, layout, empty=True) if fmt.name == "structurespecific"
+                       else [*_series_open(fmt, layout), _literal(_series_close(fmt))])
+        return (f"select {line} from (select {cols}, {_values_sql(fmt, layout.series, language)} "
+                f"from (select distinct {cols} from ({source}) s0) s1) s order by {cols}", params)
+    values = (f"select {keys}, time_period, {_values_sql(fmt, layout.components, language)} "
+              f"from ({source}) s0")
+    if fmt.name.startswith("csv") or layout.flat:
+        # flat rows too are taken a series at a time: a fifteenth of the rows to fetch into Python
+        line = _csv_row_sql(fmt, layout) if fmt.name.startswith("csv") else _obs_sql(fmt, layout)
+        return (f"select string_agg({line}, '' order by time_period) from ({values}) s group by {keys} "
+                f"order by {keys}", params)
     cols = ", ".join(d.column for d in layout.series)
-    return (f"select {_series_open_sql(fmt, layout)} || string_agg({_obs_sql(fmt, layout)}, '' "
-            f"order by {layout.obs_dim.column}) || '{_series_close(fmt)}' from ({source}) s "
-            f"group by {cols} order by {cols}", params)
+    observations = f"string_agg({_obs_sql(fmt, layout)}, '' order by {layout.obs_dim.column})"
+    line = _concat([*_series_open(fmt, layout), observations, _literal(_series_close(fmt))])
+    # grouped by the series' codes and their texts (one to one), ordered by the codes
+    return (f"select {line} from ({values}) s group by {cols}, {', '.join(_v(c) for c in layout.series)} "
+            f"order by {cols}", params)
 
 
 def partitions_sql(q: DataQuery) -> tuple[str, list]:
@@ -360,15 +379,28 @@ class DataResponse:
                 for (text,) in rows:
                     buf.append(text)
                     size += len(text)
-                if size >= CHUNK_BYTES:
-                    yield "".join(buf).encode("utf-8")
-                    buf, size = [], 0
+                    if size >= CHUNK_BYTES:
+                        yield "".join(buf).encode("utf-8")
+                        buf, size = [], 0
         if not fmt.name.startswith("csv"):
             buf.append(_footer(fmt))
         yield "".join(buf).encode("utf-8")
 
 
 # ------------------------------------------------------------------------------------------ the warehouse
+DEFAULT_READER_MEMORY = "256MB"
+
+
+def reader_memory() -> str:
+    """MNR_SDMX_DUCKDB_MEMORY (default 256MB): DuckDB's buffers for the API's reads."""
+    from pipelines.warehouse import _MEMORY
+
+    limit = os.environ.get("MNR_SDMX_DUCKDB_MEMORY", DEFAULT_READER_MEMORY).strip()
+    if not _MEMORY.match(limit):
+        raise ValueError(f"MNR_SDMX_DUCKDB_MEMORY is {limit!r}: write a size such as 256MB")
+    return limit
+
+
 def published_connector(path, wait_seconds: float) -> Callable:
     """How a DataResponse opens the published layer: read-only, waiting at most `wait_seconds` while a pipeline
     run holds the warehouse (then 503 with Retry-After), with DuckDB's file and extension access shut off."""
@@ -383,8 +415,11 @@ def published_connector(path, wait_seconds: float) -> Callable:
         try:
             with connect(path, read_only=True, on_wait=None, timeout=wait_seconds) as db:
                 if kind() == "duckdb":
-                    db.execute("set enable_external_access = false; set autoinstall_known_extensions = false; "
-                               "set autoload_known_extensions = false; set lock_configuration = true")
+                    # A small buffer pool: each query reads one group of countries, and DuckDB would otherwise
+                    # keep every block of the table it has read, so that memory grew with the answer.
+                    db.execute(f"set memory_limit = '{reader_memory()}'; set enable_external_access = false; "
+                               "set autoinstall_known_extensions = false; set autoload_known_extensions = false; "
+                               "set lock_configuration = true")
                 yield db
         except WarehouseBusy:
             raise SdmxError(503, "the published data are being updated by a pipeline run; try again in a minute",

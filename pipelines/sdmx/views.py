@@ -26,12 +26,21 @@ STRUCTURE_CACHE = "public, max-age=3600"
 DATA_CACHE = "public, max-age=60"
 
 
+def _public(r: HttpResponse) -> HttpResponse:
+    """Open to pages of other origins (a browser-based client such as .Stat's Data Explorer reads the API from its
+    own site): the published data are public, and no cookie or credential is ever honoured here."""
+    r["Access-Control-Allow-Origin"] = "*"
+    r["Access-Control-Expose-Headers"] = "ETag, Content-Language"
+    r["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return r
+
+
 def _error(e: SdmxError) -> HttpResponse:
     r = HttpResponse(e.body(), status=e.status, content_type="application/xml; charset=utf-8")
     r["Cache-Control"] = "no-store"
     for k, v in e.headers.items():
         r[k] = v
-    return r
+    return _public(r)
 
 
 def _params(request) -> dict[str, str]:
@@ -75,7 +84,7 @@ def structure(request, kind, agency="all", resource="all", version="latest", ite
     r = HttpResponse(st.structure_message(q.artefacts, q.items), content_type=query.STRUCTURE_XML)
     r["Cache-Control"] = STRUCTURE_CACHE
     r["Vary"] = "Accept"
-    return r
+    return _public(r)
 
 
 # ------------------------------------------------------------------------------------------ data
@@ -110,7 +119,7 @@ def data(request, flow, key=None, provider=None):
     if fmt.name.startswith("csv"):
         r["Content-Disposition"] = f'inline; filename="{st.DATAFLOW}.csv"'
         r["Content-Language"] = _language(request) if fmt.labels == "both" else "en"
-    return r
+    return _public(r)
 
 
 @require_safe

@@ -165,6 +165,9 @@ def test_http_answers_as_the_standard_says(hub):
     status, headers, body = get(f"{base}/data/DF_MNR_OCSEA/{countries[0]}....")
     assert status == 200 and headers["Content-Type"] == Q.SS_DATA and body.startswith(b"<?xml")
     assert "Accept" in headers["Vary"] and headers["Cache-Control"].startswith("public")
+    # readable by browser-based clients on other sites (.Stat Data Explorer): public data, no credentials
+    assert headers["Access-Control-Allow-Origin"] == "*" and headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+    assert "Access-Control-Allow-Credentials" not in headers
     etag = headers["ETag"]
     assert get(f"{base}/data/DF_MNR_OCSEA/{countries[0]}....", {"If-None-Match": etag})[0] == 304
     status, headers, body = get(f"{base}/data/DF_MNR_OCSEA/{countries[0]}....", {"Accept": "text/csv"})
