@@ -182,15 +182,11 @@ def _series_close(fmt: Format) -> str:
     return "</Series>" if fmt.name == "structurespecific" else "</generic:Series>"
 
 
-def _csv_columns(fmt: Format, layout: Layout) -> list[st.Concept]:
-    return layout.components
-
-
 def _csv_row_sql(fmt: Format, layout: Layout) -> str:
     flow = st.DATAFLOW_URN + (": " + st.DATAFLOW_NAME if fmt.labels == "both" else "")
     lead = ("dataflow," if fmt.name == "csv2" else "") + _csv_field_literal(flow) + (",I" if fmt.name == "csv2" else "")
     parts = [_literal(lead)]
-    for c in _csv_columns(fmt, layout):
+    for c in layout.components:
         parts += ["','", _csv(_v(c))]
     return _concat([*parts, "chr(13)", "chr(10)"])
 
@@ -203,7 +199,7 @@ def csv_header(fmt: Format, layout: Layout, language: str = "en") -> str:
     def head(c: st.Concept) -> str:
         return c.id + (": " + c.name if fmt.labels == "both" and c.role != "measure" else "")
     lead = ["STRUCTURE", "STRUCTURE_ID", "ACTION"] if fmt.name == "csv2" else ["DATAFLOW"]
-    return ",".join([*lead, *(_csv_field_literal(head(c)) for c in _csv_columns(fmt, layout))]) + "\r\n"
+    return ",".join([*lead, *(_csv_field_literal(head(c)) for c in layout.components)]) + "\r\n"
 
 
 # ------------------------------------------------------------------------------------------ the queries
@@ -420,6 +416,9 @@ def published_connector(path, wait_seconds: float) -> Callable:
                     db.execute(f"set memory_limit = '{reader_memory()}'; set enable_external_access = false; "
                                "set autoinstall_known_extensions = false; set autoload_known_extensions = false; "
                                "set lock_configuration = true")
+                if not db.execute("select count(*) from information_schema.tables where table_schema = 'published' "
+                                  "and table_name = 'observations'").fetchone()[0]:
+                    raise no_results("nothing has been published yet")
                 yield db
         except WarehouseBusy:
             raise SdmxError(503, "the published data are being updated by a pipeline run; try again in a minute",

@@ -3,7 +3,6 @@ by clients no one here wrote: sdmx1 (a custom source, as its tests of real provi
 (SDMX-CSV, and SDMX-ML with schema validation) and rsdmx in R. The values are those of published.observations,
 cell for cell; suppressed cells come as NaN (or empty) with OBS_STATUS Q."""
 
-import io
 import math
 import os
 import shutil

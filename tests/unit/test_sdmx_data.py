@@ -254,6 +254,15 @@ def test_the_answer_is_streamed_in_chunks_and_the_warehouse_let_go_at_the_end(wa
         assert writer_could_start(warehouse[0])
 
 
+def test_a_warehouse_with_nothing_published_yet_is_404(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    duckdb.connect(str(path)).close()            # the reference data loaded, say, but no publication yet
+    for where in (path, tmp_path / "absent.duckdb"):
+        with pytest.raises(SdmxError) as e:
+            D.DataResponse(Q.data_query(None, None, {}), Q.data_format(None), D.published_connector(where, 1))
+        assert e.value.status == 404 and "nothing has been published" in e.value.message
+
+
 def test_a_pipeline_run_holding_the_warehouse_gives_503_with_retry_after(tmp_path):
     path = _duckdb(tmp_path)
     fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o640)
