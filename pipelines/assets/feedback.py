@@ -6,11 +6,18 @@ import dagster as dg
 from pipelines.assets.publish import published_observations
 from pipelines.assets.runs import run_submissions
 from pipelines.feedback.context import gather
+from pipelines.feedback.i18n import file_language
 from pipelines.feedback.report import findings_document, write_feedback
 from pipelines.partitions import country_partitions, single_run
 from pipelines.quality.store import findings_for
 from pipelines.resources import Warehouse
 from pipelines.settings import paths
+
+
+# The file's headers and labels as read (raw.observations), from which its language is told.
+LABELS = ("value_column", "indicator_raw", "sex_raw", "age_raw", "offence_raw", "unit_raw")
+LABELS_SQL = " union ".join(f"select distinct {c} from raw.observations where submission_id = ? and {c} is not null"
+                            for c in LABELS)
 
 
 @dg.asset(
@@ -32,8 +39,11 @@ def feedback_reports(context: dg.AssetExecutionContext, warehouse: Warehouse) ->
                 "from published.observation_history where submission_id = ?) k", [r.submission_id]
             ).fetchone()[0]
             doc = findings_document(r, findings, published)
+            # The report is written in the file's own language (the portal shows it in its reader's too).
+            doc["language"] = file_language(
+                v for (v,) in conn.execute(LABELS_SQL, [r.submission_id] * len(LABELS)).fetchall())
             folder = p.feedback_dir(r.country, r.submission_id)
-            write_feedback(folder, doc, gather(conn, r.submission_id, r.country, findings))
+            write_feedback(folder, doc, gather(conn, r.submission_id, r.country, findings), lang=doc["language"])
             written[r.submission_id] = {"verdict": doc["verdict"], "report": str(folder / "report.html")}
     return dg.MaterializeResult(metadata={"reports": dg.MetadataValue.json(written), "report_count": len(written),
                                           "feedback_folder": dg.MetadataValue.path(str(p.feedback))})

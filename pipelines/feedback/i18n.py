@@ -101,6 +101,36 @@ def _parse(value) -> datetime | None:
         return None
 
 
+@functools.cache
+def _alias_languages() -> dict[str, frozenset[str]]:
+    """Every label of seeds/aliases.csv (normalised) -> the languages it belongs to (of the report's)."""
+    from pipelines.reference import normalise_label, read_seed
+
+    out: dict[str, set[str]] = {}
+    for r in read_seed("aliases"):
+        if r["language"] in LANGUAGES:
+            out.setdefault(normalise_label(r["alias"]), set()).add(r["language"])
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def file_language(texts) -> str:
+    """The language a file is written in, from its headers and labels: the report's language with the most
+    labels of seeds/aliases.csv among them (Arabic script counts for Arabic); English when nothing tells."""
+    from pipelines.reference import normalise_label
+
+    votes = dict.fromkeys(LANGUAGES, 0)
+    known = _alias_languages()
+    for text in texts:
+        if not text:
+            continue
+        if any("\u0600" <= ch <= "\u06ff" for ch in str(text)):
+            votes["ar"] += 1
+        for lang in known.get(normalise_label(text), ()):
+            votes[lang] += 1
+    best = max(votes.values())
+    return "en" if best == 0 or votes["en"] == best else max(votes, key=votes.get)
+
+
 def coverage_line(lang: str, findings: list[dict]) -> str:
     """The NOT_COVERED notes as one sentence, or '' if there are none."""
     codes = sorted({f.get("indicator_code") or "" for f in findings if f["rule_id"] in FOLDED_RULES} - {""})

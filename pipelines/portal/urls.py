@@ -17,6 +17,7 @@ urlpatterns = [
     path("checks/<int:upload_id>", views.check, name="check"),
     path("checks/<int:upload_id>/report", views.check_report, name="check_report"),
     path("checks/<int:upload_id>/findings.<str:fmt>", views.check_findings_download, name="check_findings_download"),
+    path("mappings", views.mappings, name="mappings"),
     path("releases", views.releases, name="releases"),
     path("releases/<str:release_id>/<str:name>", views.release_file, name="release_file"),
     path("profiles/<str:country>", views.profile, name="profile"),

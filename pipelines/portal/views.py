@@ -351,6 +351,21 @@ def template_download(request):
 
 @signed_in
 @require_GET
+def mappings(request):
+    """The mappings of the user's countries (MNR_HOME/mappings/<ISO3>/, drafted by `mnr map` and saved there),
+    as text to review: which column the hub reads as which dimension, and how codes are mapped."""
+    from pipelines.ingest.mappings import country_dir
+
+    found = []
+    for country in access.submitter_countries(request.user):
+        folder = country_dir(country)
+        for f in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder.is_dir() else []:
+            found.append({"country": country, "name": f.name, "text": f.read_text(encoding="utf-8", errors="replace")})
+    return render(request, "portal/mappings.html", {"mappings": found})
+
+
+@signed_in
+@require_GET
 def releases(request):
     from pipelines.publish.release import history
 

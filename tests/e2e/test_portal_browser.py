@@ -54,7 +54,8 @@ def hub(reference_home, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("portal_browser")
     home = warm_copy(reference_home, tmp / "home")
     add_user(home, "ken@example.org", "submitter", ["KEN"])
-    add_user(home, "jor@example.org", "submitter", ["JOR"], language="ar")
+    # The Jordanian account reads French; its file is in Arabic, and the report follows the file.
+    add_user(home, "jor@example.org", "submitter", ["JOR"], language="fr")
     mailbox = Mailbox()
     smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
@@ -62,7 +63,7 @@ def hub(reference_home, tmp_path_factory):
                                "MNR_SMTP_PORT": str(smtp.port), "MNR_MAIL_FROM": "hub@example.org"}).start()
     portal.mailbox = mailbox
     SHOTS.mkdir(parents=True, exist_ok=True)
-    for old in SHOTS.glob("*.png"):
+    for old in [*SHOTS.glob("*.png"), *SHOTS.glob("*.html")]:
         old.unlink()
     (tmp / "ken_defects.csv").write_text(KEN_DEFECTS)
     (tmp / "jor_defects.csv").write_text(JOR_DEFECTS, encoding="utf-8")
@@ -83,8 +84,10 @@ def browser():
 
 
 def shot(page, name: str) -> None:
+    """A screenshot of the page and its HTML beside it."""
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    path.with_suffix(".html").write_text(page.content(), encoding="utf-8")
     assert path.stat().st_size > 5000, path
 
 
@@ -104,7 +107,8 @@ def _flow(hub, browser, email, country, file_name, prefix, verdict, rule_name, c
     page.wait_for_url(f"{hub.url}/submissions/{country}-*")
     if page.locator("#progress").count():   # the page shows its progress while the file is checked
         shot(page, f"{prefix}-2-being-checked")
-    page.wait_for_selector("#verdict", timeout=PROCESSING_S * 1000)
+    page.wait_for_selector("#verdict, #failed", timeout=PROCESSING_S * 1000)
+    assert page.locator("#failed").count() == 0, page.locator("#failed").inner_text() + hub.log.read_text()[-5000:]
     assert page.locator("#verdict").inner_text().startswith(verdict)
     finding = page.locator("tr.finding", has_text=rule_name)
     assert finding.count() >= 1 and "NEGATIVE_VALUE" in finding.first.inner_text()
@@ -155,6 +159,9 @@ def test_the_same_in_arabic_right_to_left(hub, browser):
     html = _flow(hub, browser, "jor@example.org", "JOR", "jor_defects.csv", "ar", "مرفوض.",
                  "عدد سالب", "بدأت وحدة الجرائم الإلكترونية عملها في 2023")
     assert '<html lang="ar" dir="rtl">' in html and "مرفوض" in html
+    # The shared report.html, written by the pipeline, is in the file's language too.
+    (shared,) = (hub.home / "feedback" / "JOR").glob("*/report.html")
+    assert '<html lang="ar" dir="rtl">' in shared.read_text()
 
 
 def test_the_api_takes_a_file_and_its_findings_follow_with_no_operator(hub):

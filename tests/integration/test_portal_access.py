@@ -43,6 +43,10 @@ def portal(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("portal_access")
     home = Paths(tmp / "home")
     home.home.mkdir()
+    for country in ("KEN", "UGA"):   # a mapping of each country's own layout
+        (home.home / "mappings" / country).mkdir(parents=True)
+        (home.home / "mappings" / country / f"{country.lower()}_police.yaml").write_text(
+            f"id: {country.lower()}_police\ntitle: {country} police <b>export</b>\n")
     ids = {
         "ken_published": _archive(home, tmp, "KEN", 100, True),
         "ken_rejected": _archive(home, tmp, "KEN", 101, False),
@@ -75,7 +79,7 @@ def _audit(portal) -> list[tuple]:
 
 def _pages(ids):
     sid = ids["ken_published"]
-    return ["/", "/upload", "/template.xlsx", "/releases", f"/submissions/{sid}", f"/submissions/{sid}/report",
+    return ["/", "/upload", "/template.xlsx", "/releases", "/mappings", f"/submissions/{sid}", f"/submissions/{sid}/report",
             f"/submissions/{sid}/findings.csv", f"/submissions/{sid}/findings.json", "/checks/1", "/profiles/KEN"]
 
 
@@ -114,6 +118,14 @@ def test_a_submitter_sees_its_own_countries_only_404_for_another_countrys(portal
         for path in (f"/api/submissions/{sid}", f"/api/submissions/{sid}/findings"):
             r = s.get(portal.url + path)
             assert (r.status_code, r.json()) == (missing.status_code, missing.json()) == (404, {"error": "no such submission"})
+
+
+def test_a_country_reviews_its_own_mappings_only(portal):
+    page = session_of(portal, "ken@example.org").get(portal.url + "/mappings").text
+    assert "ken_police.yaml" in page and "uga_police.yaml" not in page
+    assert "KEN police &lt;b&gt;export&lt;/b&gt;" in page
+    assert "uga_police.yaml" not in session_of(portal, "stat@example.org").get(portal.url + "/mappings").text
+    assert "uga_police.yaml" in session_of(portal, "op@example.org").get(portal.url + "/mappings").text
 
 
 def test_a_submitter_may_not_submit_or_acknowledge_for_another_country_403(portal):

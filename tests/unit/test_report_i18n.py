@@ -96,3 +96,16 @@ def test_coverage_notes_are_one_line_and_published_values_are_all_shown():
     assert re.search(r'<td><code>CJ_PROSECUTIONS</code></td><td>[^<]+</td><td class="num">2</td><td>2019, 2020</td>',
                      table), table
     assert "built-in method" not in html
+
+
+@pytest.mark.parametrize("texts, lang", [
+    (["القيمة", "CJ_PROSECUTIONS", "NUMBER", "إناث"], "ar"),
+    (["Valeur", "Filles", "Garçons", "CJ_PROSECUTIONS"], "fr"),
+    (["valor", "niñas", "niños"], "es"),
+    (["valor", "Meninas", "Rapazes"], "pt"),
+    (["value", "Girls", "CJ_PROSECUTIONS"], "en"),
+    (["CJ_PROSECUTIONS", "F", "Y0T17"], "en"),   # codes only: nothing tells, English
+    ([], "en"),
+])
+def test_the_language_of_a_file_is_told_from_its_headers_and_labels(texts, lang):
+    assert i18n.file_language(texts) == lang
