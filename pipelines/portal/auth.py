@@ -18,7 +18,25 @@ WINDOW = timedelta(minutes=15)
 
 
 def client_ip(request) -> str | None:
+    """The client's address; behind the TLS proxy (MNR_PORTAL_BEHIND_TLS_PROXY) the one the proxy appended to
+    X-Forwarded-For (the right-most: what the client wrote before it cannot be trusted)."""
+    from django.conf import settings
+
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+        if forwarded and _is_address(forwarded[-1]):
+            return forwarded[-1]
     return request.META.get("REMOTE_ADDR") or None
+
+
+def _is_address(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        return False
 
 
 def audit(request, action: str, subject: str = "", actor: str | None = None, **detail) -> None:

@@ -78,6 +78,7 @@ CSRF_TRUSTED_ORIGINS = [ORIGIN] if ORIGIN else []
 if _flag("MNR_PORTAL_BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]   # the proxy's health probe over plain http on loopback
     SECURE_HSTS_SECONDS = 31536000
 
 INSTALLED_APPS = [

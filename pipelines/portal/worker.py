@@ -44,7 +44,12 @@ def run_forever(ready=lambda: None) -> None:
 
     from pipelines.runserver import preload
 
+    from pipelines.portal.models import Upload
+
     preload()
+    # Uploads a stopped portal left half-way are taken again: a run that had finished finds nothing pending and
+    # only marks them done; one that had not is run again (a run publishes all or nothing).
+    Upload.objects.filter(state="running").update(state="queued", step="")
     ready()
     while not _stopping:
         job = next_job()

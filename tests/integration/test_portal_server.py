@@ -73,3 +73,40 @@ def test_the_dagster_ui_and_anything_else_is_not_reachable_through_the_portal(mn
     with Portal(mnr_home.home) as portal:
         for path in ("/graphql", "/dagit", "/runs", "/admin/", "/static/", "/server_info", "/../warehouse.duckdb"):
             assert get(portal.url + path)[0] in (302, 404), path
+
+
+def test_behind_the_tls_proxy_http_is_redirected_and_the_sign_in_limit_counts_the_real_client(mnr_home):
+    import re
+    import sqlite3
+    import urllib.parse
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *a, **k):
+            return None
+
+    with Portal(mnr_home.home, env={"MNR_PORTAL_BEHIND_TLS_PROXY": "1"}) as portal:
+        try:   # plain http reached the portal: sent to https
+            urllib.request.build_opener(NoRedirect).open(portal.url + "/signin")
+            raise AssertionError("not redirected")
+        except urllib.error.HTTPError as e:
+            assert e.code == 301 and e.headers["Location"].startswith("https://")
+        https = {"X-Forwarded-Proto": "https"}
+        _, headers, body = get(portal.url + "/signin", headers=https)
+        assert headers["Strict-Transport-Security"].startswith("max-age=")
+        cookie = headers["Set-Cookie"].split(";")[0]
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+        host = portal.url.removeprefix("http://")
+        # The client wrote its own X-Forwarded-For; the proxy appended the address it saw.
+        req = urllib.request.Request(portal.url + "/signin", method="POST", headers={
+            **https, "Cookie": cookie, "Referer": f"https://{host}/signin",
+            "X-Forwarded-For": "198.51.100.66, 203.0.113.5", "Content-Type": "application/x-www-form-urlencoded"},
+            data=urllib.parse.urlencode({"csrfmiddlewaretoken": token, "email": "nobody@example.org",
+                                         "password": "wrong"}).encode())
+        try:
+            urllib.request.urlopen(req)
+        except urllib.error.HTTPError as e:
+            assert e.code == 401, e.read()
+    with sqlite3.connect(mnr_home.home / "portal" / "portal.sqlite3") as db:
+        assert db.execute("select ip from portal_auditevent where action = 'sign_in_refused'").fetchall() == [
+            ("203.0.113.5",)]
