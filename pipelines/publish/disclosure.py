@@ -177,8 +177,13 @@ def _control_table(table: list[dict], history: list[dict], t: Thresholds) -> Non
             # "1 to MNR_SUPPRESS_MAX", and many small counts with small totals pin each other down. These
             # primary cells are withheld: their rows are not published at all (kept in the restricted layer),
             # so no flag bounds them.
-            for vid in weak:
-                by_cell[vid[0]]["withheld"] = True
+            fresh = [by_cell[vid[0]] for vid in sorted(weak, key=verify._order)
+                     if vid[0] in by_cell and not by_cell[vid[0]].get("withheld")]
+            if not fresh:
+                return    # a weak cell of an earlier state: nothing now can hide it, and the release is refused
+            for r in fresh:
+                _suppress(r, "C" if _is_small(r, r["true_value"], t) else "D")
+                r["withheld"] = True
 
 
 def control_rates(rates: list[dict], numerators: dict[tuple, dict], t: Thresholds | None = None) -> list[dict]:

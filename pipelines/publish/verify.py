@@ -116,7 +116,9 @@ def build(states: list[list[dict]], child: bool, t, rate_bounds: dict | None = N
             if r["obs_value"] is not None:
                 v.known = r["obs_value"]
             elif r.get("withheld"):
-                v.primary = v.unflagged = True     # not published at all: no flag says it is small
+                # Not published at all: no flag says it is small, but if it is, it still needs protecting.
+                v.unflagged = True
+                v.primary = v.primary or (v.value is not None and 1 <= v.value <= t.suppress_max)
             elif r.get("obs_conf") == "C":
                 v.primary = True
             elif r.get("obs_conf") == "D":
