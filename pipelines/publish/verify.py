@@ -23,9 +23,10 @@ solved separately, and a component with no primary cell is skipped. The model so
 each D cell on the side of 0 / above the threshold where its true value lies: a subset of what the attacker must
 consider, so an interval found wide enough there is wide enough for the attacker (sound), and control, which
 uses this same audit, never relies on the attacker being unable to tell a D zero from a large D. The LP
-relaxation gives the integer bounds whenever its optimal vertex is whole (always for two-way tables, whose
-constraint matrices are totally unimodular); where a vertex is fractional (three-way tables, rounded rates) the
-bound is solved again as an integer programme. The attacker's knowledge of which cells changed between states
+relaxation gives the integer bounds whenever its optimal vertex is whole (always for a two-way table without
+nested totals, whose constraint matrix is totally unimodular and whose bounds are whole); where a vertex is
+fractional (three-way tables, nested hierarchies, rounded rates) the bound is solved again as an integer
+programme. A primary cell withheld by control (its row not published) has no flag: only 0 or more. The attacker's knowledge of which cells changed between states
 is taken as exact (the worst case).
 """
 
