@@ -228,11 +228,10 @@ _BARE_AGE = re.compile(r"(?i)^\s*\d{1,2}(\s*(years?|yrs?|ans|años|anos|سنة|�
 
 
 def _iso2(country: str | None) -> str | None:
-    from pipelines.reference import read_seed as _seed
-
+    """The country's ISO alpha-2 code: the region whose numbering plan libphonenumber reads numbers by."""
     if not country:
         return None
-    return next((r["iso2"] for r in _seed("ref_areas") if r["ref_area"] == country), None)
+    return next((r["iso2"] for r in read_seed("ref_areas") if r["ref_area"] == country), None)
 
 
 def _refusal(message: str, sheet, row=None, column=None) -> Finding:

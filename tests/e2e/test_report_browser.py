@@ -128,6 +128,9 @@ def rendered(tmp_path_factory):
          "sex": "M", "age": "Y0T17"},
         {"sid": "S1", "country": "KEN", "row": 6, "indicator": "CJ_VICTIMS_IDENTIFIED", "year": 2021, "value": 31,
          "sex": "_T", "age": "Y0T17"},
+        # With unknown sex given, F + M + _U = _T is an identity (DESIGN.md section 6): 9 + 20 + 1 != 31 rejects.
+        {"sid": "S1", "country": "KEN", "row": 7, "indicator": "CJ_VICTIMS_IDENTIFIED", "year": 2021, "value": 1,
+         "sex": "_U", "age": "Y0T17"},
     ])
     decide(conn, [("S1", "KEN")])
     findings = findings_for(conn, "S1")
