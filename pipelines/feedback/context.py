@@ -133,21 +133,24 @@ def completeness(conn, submission_id: str, country: str) -> list[dict]:
 
 
 def published_summary(conn, submission_id: str) -> list[dict]:
-    """What this submission put into published.observations, per indicator: values, years, suppressed cells."""
+    """What this submission put into published.observations, per indicator: values, years, suppressed cells
+    (a cell that disclosure control withheld, not published at all, counts as suppressed)."""
     conn.execute(PUBLISHED_DDL)
+    keys = "ref_area, time_period, indicator_code, sex, age, offence"
     rows = conn.execute(
         # A row whose suppression changed later is in history once per state: counted once, as it is now.
-        """select indicator_code, count(*), array_agg(distinct time_period order by time_period),
-                  count(*) filter (where obs_status = 'Q' or obs_conf in ('C', 'D'))
-           from published.observation_history where submission_id = ?
-             and (superseded_at is null or not exists (
-                 select 1 from published.observation_history n where n.submission_id = observation_history.submission_id
-                   and n.ref_area = observation_history.ref_area and n.time_period = observation_history.time_period
-                   and n.indicator_code = observation_history.indicator_code and n.sex = observation_history.sex
-                   and n.age = observation_history.age and n.offence = observation_history.offence
-                   and n.published_at > observation_history.published_at))
-           group by indicator_code order by 1""",
-        [submission_id],
+        f"""with h as (
+               select * from (
+                   select *, row_number() over (partition by {keys} order by published_at desc) as _n
+                   from published.observation_history where submission_id = ?) ranked
+               where _n = 1)
+           select f.indicator_code, count(*), array_agg(distinct f.time_period order by f.time_period),
+                  count(*) filter (where h.submission_id is null or h.obs_status = 'Q'
+                                   or h.obs_conf in ('C', 'D'))
+           from marts.fct_observations f left join h using (submission_id, {keys})
+           where f.submission_id = ? and exists (select 1 from h)
+           group by f.indicator_code order by 1""",
+        [submission_id, submission_id],
     ).fetchall()
     return [{"indicator_code": c, "name": indicators().get(c, {}).get("indicator_name", c), "values": n,
              "years": years, "suppressed": s} for c, n, years, s in rows]

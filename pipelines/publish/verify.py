@@ -333,6 +333,8 @@ def _solver(kind: str):
     if kind not in _SOLVERS:
         h = _new_highs()
         h.setOptionValue("output_flag", False)
+        if kind == "lp":
+            h.setOptionValue("presolve", "off")    # components are small: presolve costs more than it saves
         _SOLVERS[kind] = h
     return _SOLVERS[kind]
 

@@ -125,3 +125,19 @@ def test_no_value_of_a_table_with_suppressed_cells_is_printed_in_the_shared_repo
     assert gap["expected"] == "F + M = 23, unknown sex 7"          # findings.json: as submitted
     assert "F + M = (withheld), unknown sex (withheld)" in html
     assert "F + M = 23" not in html and "<td>30</td>" not in html
+
+
+def test_cells_withheld_at_publication_are_counted_as_suppressed_in_the_report():
+    # Four age bands of 1 and their total of 4: the flags alone would give every band away, so publication
+    # withholds them (tests/unit/test_disclosure.py); the country's report counts them as suppressed.
+    from pipelines.feedback.context import published_summary
+
+    conn = warehouse([row("P1", n, "CJ_VICTIMS_IDENTIFIED", 2021, v, sex="_T", age=a)
+                      for n, (a, v) in enumerate((("Y0T4", 1), ("Y5T9", 1), ("Y10T14", 1), ("Y15T17", 1),
+                                                  ("Y0T17", 4)), start=2)]
+                     + [row("P1", 7, "CJ_PROSECUTIONS", 2021, 50)])
+    publish(conn, "P1")
+    assert conn.execute("select count(*) from published.observations "
+                        "where indicator_code = 'CJ_VICTIMS_IDENTIFIED'").fetchone()[0] < 5
+    summary = {s["indicator_code"]: (s["values"], s["suppressed"]) for s in published_summary(conn, "P1")}
+    assert summary == {"CJ_PROSECUTIONS": (1, 0), "CJ_VICTIMS_IDENTIFIED": (5, 5)}
