@@ -12,6 +12,8 @@ on a loopback port:
     SDMX-CSV) against `mnr query "select * from published.observations where ref_area = '<ISO3>'" --format csv`;
   - the whole data set: GET /sdmx/rest/data/DF_MNR_OCSEA/all against `mnr query "select * from
     published.observations" --format csv`;
+  - CPU seconds of each side (the web server's processes for the API, `mnr query`'s own), steadier than wall
+    time on a shared machine;
   - memory: the peak RSS of the web server's process tree (gunicorn's master and its worker; `mnr portal`'s own
     process is the pipeline worker, which serves no request) while it answers, above its RSS before the request
     (the answer is streamed, so this should not grow with the answer), and the peak RSS of `mnr query`.
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -51,6 +54,18 @@ from portal_support import Portal  # noqa: E402
 
 MARK_BEGIN, MARK_END = "<!-- bench-sdmx:begin (written by bench/sdmx.py) -->", "<!-- bench-sdmx:end -->"
 TARGET_RATIO = 2.0
+
+
+def tree_cpu(proc: psutil.Process) -> float:
+    """CPU seconds (user + system) of a process tree so far: on a shared machine, steadier than wall time."""
+    total = 0.0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
 
 
 def tree_rss(proc: psutil.Process) -> int:
@@ -99,7 +114,7 @@ def web_server(portal: psutil.Process) -> psutil.Process:
 
 def http_get(url: str, accept: str | None, server: psutil.Process) -> dict:
     """Seconds to the last byte, bytes, and the server tree's RSS before and at its peak during the answer."""
-    before = tree_rss(server)
+    before, cpu = tree_rss(server), tree_cpu(server)
     req = urllib.request.Request(url, headers={"Accept": accept} if accept else {})
     with Sampler(server) as s:
         start = time.perf_counter()
@@ -109,12 +124,13 @@ def http_get(url: str, accept: str | None, server: psutil.Process) -> dict:
             while chunk := r.read(1 << 20):
                 n += len(chunk)
         seconds = time.perf_counter() - start
-    return {"seconds": seconds, "bytes": n, "rss_before": before, "rss_peak": max(s.peak, before),
-            "rss_growth": max(s.peak - before, 0)}
+    return {"seconds": seconds, "cpu_seconds": tree_cpu(server) - cpu, "bytes": n, "rss_before": before,
+            "rss_peak": max(s.peak, before), "rss_growth": max(s.peak - before, 0)}
 
 
 def mnr_query(home: Path, sql: str, out: Path) -> dict:
     start = time.perf_counter()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(out, "wb") as f:
         proc = subprocess.Popen([str(BIN / "mnr"), "query", sql, "--format", "csv"], stdout=f,
                                 env={**os.environ, "MNR_HOME": str(home)})
@@ -122,7 +138,10 @@ def mnr_query(home: Path, sql: str, out: Path) -> dict:
             rc = proc.wait()
     if rc:
         raise RuntimeError(f"mnr query exited with {rc}")
-    return {"seconds": time.perf_counter() - start, "bytes": out.stat().st_size, "rss_peak": s.peak}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+    return {"seconds": time.perf_counter() - start, "cpu_seconds": cpu, "bytes": out.stat().st_size,
+            "rss_peak": s.peak}
 
 
 def build_home(work: Path, countries: int, years: int, seed: int) -> tuple[Path, int]:
@@ -157,7 +176,8 @@ def memory_by_size(home: Path, sizes=(1, 25, 100, 200)) -> list[dict]:
     """The web server's RSS growth while it answers the first n countries, each in a server of its own (so that
     nothing an earlier answer left in memory counts): streamed, it should level off, not grow with n."""
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        areas = [r[0] for r in con.execute("select distinct ref_area from published.observations order by 1")]
+        areas = [r[0] for r in con.execute(
+            "select distinct ref_area from published.observations order by 1").fetchall()]
     out = []
     for n in sizes:
         with Portal(home, env={"MNR_PORTAL_WORKERS": "1"}) as portal:
@@ -214,6 +234,7 @@ def main(argv=None) -> int:
             for name, fn in cases.items():
                 runs = [fn() for _ in range(a.runs)]
                 res["cases"][name] = {"runs": runs, "median_seconds": median_of(runs),
+                                      "median_cpu_seconds": median_of(runs, "cpu_seconds"),
                                       "bytes": runs[0]["bytes"],
                                       "peak_rss": max(r["rss_peak"] for r in runs),
                                       "rss_growth": max(r.get("rss_growth", 0) for r in runs)}
@@ -253,6 +274,12 @@ def markdown(res: dict) -> str:
             f"{v['median_seconds']:.2f} s ({v['bytes'] / 1e6:.1f} MB) | {rv:.2f}x | "
             + (f"{g['median_seconds']:.2f} s ({g['bytes'] / 1e6:.1f} MB)" if g else "-")
             + f" | <= {TARGET_RATIO:g}x | {'pass' if ok else '**miss**'} |")
+    lines += ["", "CPU seconds (user + system, medians; the web server's processes for the API, the whole `mnr query` "
+              "process, start-up included): " + "; ".join(
+                  f"{label}: `mnr query` {c[f'{scope}_query']['median_cpu_seconds']:.2f}, SDMX-ML "
+                  f"{c[f'{scope}_sdmx_xml']['median_cpu_seconds']:.2f}, SDMX-CSV "
+                  f"{c[f'{scope}_sdmx_csv']['median_cpu_seconds']:.2f}"
+                  for scope, label in (("country", "one country"), ("all", "all"))) + "."]
     lines += ["", "Memory (RSS): the web server's process tree (gunicorn master and one worker) grew by at most "
               f"{mib(c['country_sdmx_xml']['rss_growth'])} while answering one country and "
               f"{mib(max(c['all_sdmx_xml']['rss_growth'], c['all_sdmx_csv']['rss_growth']))} while answering "
