@@ -35,8 +35,8 @@ from dataclasses import dataclass
 
 from pipelines.breakdowns import table_relations
 from pipelines.publish import verify
+from pipelines.schema import KEY
 
-KEY = ("ref_area", "time_period", "indicator_code", "sex", "age", "offence")
 MAX_ROUNDS = 200     # repair rounds of one table; each adds at least one suppression, so a table ends sooner
 
 

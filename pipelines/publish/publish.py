@@ -16,34 +16,20 @@ from datetime import datetime, timezone
 import pyarrow as pa
 
 from pipelines.faults import fault_point
-from pipelines.publish.disclosure import KEY, control, thresholds
+from pipelines.publish.disclosure import control, thresholds
+from pipelines.schema import KEY, OBSERVATIONS
 from pipelines.warehouse import Db, fetch_dicts
 
-COLUMNS = (
-    "ref_area", "time_period", "indicator_code", "mnr_domain", "mnr_capability", "sex", "age", "offence",
-    "obs_value", "unit_measure", "obs_status", "obs_conf", "submission_id", "source_ref", "comment",
-)
-
+# The harmonised schema (pipelines/schema.py, from the dbt contract of marts.fct_observations).
+COLUMNS = OBSERVATIONS.names
 DDL = f"""
 create schema if not exists published;
-create table if not exists published.observations (
-    ref_area varchar not null, time_period integer not null, indicator_code varchar not null,
-    mnr_domain varchar, mnr_capability integer, sex varchar not null, age varchar not null,
-    offence varchar not null, obs_value double precision, unit_measure varchar, obs_status varchar not null,
-    obs_conf varchar not null, submission_id varchar not null, source_ref varchar not null, comment varchar
-);
+{OBSERVATIONS.ddl("published.observations")};
 create table if not exists published.observation_history as
     select *, cast(null as varchar) as published_at, cast(null as varchar) as superseded_at
     from published.observations where false;
 """
-
-ARROW_SCHEMA = pa.schema([
-    ("ref_area", pa.string()), ("time_period", pa.int32()), ("indicator_code", pa.string()),
-    ("mnr_domain", pa.string()), ("mnr_capability", pa.int32()), ("sex", pa.string()), ("age", pa.string()),
-    ("offence", pa.string()), ("obs_value", pa.float64()), ("unit_measure", pa.string()),
-    ("obs_status", pa.string()), ("obs_conf", pa.string()), ("submission_id", pa.string()),
-    ("source_ref", pa.string()), ("comment", pa.string()),
-])
+ARROW_SCHEMA = OBSERVATIONS.arrow()
 
 
 def match(alias: str, other: str = "i", columns=KEY) -> str:

@@ -29,8 +29,9 @@ import pyarrow as pa
 
 from pipelines.faults import fault_point
 from pipelines.publish import exports
-from pipelines.publish.disclosure import KEY, control_rates, thresholds
+from pipelines.publish.disclosure import control_rates, thresholds
 from pipelines.publish.publish import ARROW_SCHEMA, COLUMNS
+from pipelines.schema import KEY, OBSERVATIONS
 from pipelines.warehouse import fetch_dicts
 from pipelines.publish.verify import leaks
 
@@ -69,7 +70,10 @@ USES = {"ref_area": "cl_ref_area", "indicator_code": "cl_indicator", "sex": "cl_
         "offence": "cl_offence", "unit_measure": "cl_unit_measure", "obs_status": "cl_obs_status",
         "obs_conf": "cl_obs_conf", "mnr_domain": "cl_mnr_domain"}
 
-FIELD_TYPES = {"time_period": "integer", "mnr_capability": "integer", "obs_value": "number",
+# Frictionless and Arrow types: the harmonised columns' from their declaration (pipelines/schema.py), the
+# other marts' columns here.
+ARROW_TYPES = dict(zip(ARROW_SCHEMA.names, ARROW_SCHEMA.types))
+FIELD_TYPES = {**{f["name"]: f["type"] for f in OBSERVATIONS.frictionless_fields()},
                "denominator_value": "number", "indicators_with_data": "integer", "has_data": "boolean",
                "capabilities_with_data": "integer", "capabilities_total": "integer",
                "change_since_previous_year": "integer"}
@@ -203,7 +207,8 @@ def _arrow(rows: list[dict], columns: tuple[str, ...], types: dict[str, pa.DataT
 def _write_files(conn, folder: Path, obs: list[dict], der: list[dict], cov: list[dict], prog: list[dict]) -> None:
     (folder / "codelists").mkdir(parents=True)
     resources = [
-        exports.csv_resource("observations", "observations.csv", _fields(COLUMNS), list(KEY), _fks(COLUMNS),
+        exports.csv_resource("observations", "observations.csv", OBSERVATIONS.frictionless_fields(), list(KEY),
+                             _fks(COLUMNS),
                              "Published observations (DESIGN.md section 4), disclosure-controlled."),
         exports.csv_resource("derived_indicators", "derived_indicators.csv", _fields(DERIVED_COLUMNS), list(KEY),
                              _fks(DERIVED_COLUMNS, {**USES, "indicator_code": "cl_derived_indicator"}),
@@ -235,10 +240,9 @@ def _write_files(conn, folder: Path, obs: list[dict], der: list[dict], cov: list
         resources.append(exports.csv_resource(name, f"codelists/{name}.csv", _fields(["code", "label"]), ["code"]))
     (folder / "datapackage.json").write_text(exports.datapackage(resources), encoding="utf-8")
     _write_duckdb(folder, {
-        "observations": (_arrow(obs, COLUMNS, dict(zip(ARROW_SCHEMA.names, ARROW_SCHEMA.types))), list(KEY)),
-        "derived_indicators": (_arrow(der, DERIVED_COLUMNS, {"time_period": pa.int32(), "mnr_capability": pa.int32(),
-                                                              "obs_value": pa.float64(),
-                                                              "denominator_value": pa.float64()}), list(KEY)),
+        "observations": (_arrow(obs, COLUMNS, ARROW_TYPES), list(KEY)),
+        "derived_indicators": (_arrow(der, DERIVED_COLUMNS, {**ARROW_TYPES, "denominator_value": pa.float64()}),
+                               list(KEY)),
         "capability_coverage": (_arrow(cov, COVERAGE_COLUMNS, {"time_period": pa.int32(),
                                                                "mnr_capability": pa.int32(), "has_data": pa.bool_(),
                                                                "indicators_with_data": pa.int64()}),

@@ -39,9 +39,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pipelines.breakdowns import table_relations
+from pipelines.schema import KEY
 
 TABLE = ("ref_area", "time_period", "indicator_code")
-KEY = ("ref_area", "time_period", "indicator_code", "sex", "age", "offence")
 EPS = 1e-6
 
 

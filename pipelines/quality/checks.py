@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipelines import schema
 from pipelines.publish.publish import DDL as PUBLISHED_DDL
 from pipelines.quality.findings import Finding
 from pipelines.quality.store import RuleResult
@@ -35,7 +36,7 @@ class SqlCheck:
     sql: str
 
 
-KEY = "ref_area, time_period, indicator_code, sex, age, offence"
+KEY = ", ".join(schema.KEY)
 
 
 def obs_key(alias: str) -> str:

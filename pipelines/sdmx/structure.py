@@ -2,21 +2,21 @@
 DSD_MNR_OCSEA, the concept scheme CS_MNR_OCSEA and a code list for every coded component.
 
 Everything comes from the definitions the rest of the system uses: the code lists from seeds/ (through
-pipelines.reference), the concepts' descriptions from the dbt docs of published.observations
-(dbt_project/models/marts/_observations_columns.md), the columns from the published table's schema. The SDMX-ML 2.1
+pipelines.reference); the columns, their descriptions and which attributes are mandatory (the not-null ones)
+from the harmonised schema's declaration (pipelines/schema.py: the dbt contract and docs of the observations);
+the concepts' ids, roles and names, which are SDMX's own, here. The SDMX-ML 2.1
 structure message is written by pysdmx; what pysdmx cannot write is added to its output (see `structure_message`).
 """
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 
 from pipelines.reference import read_seed
-from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.schema import OBSERVATIONS
 
 AGENCY = "MNR"
 VERSION = "1.0.0"
@@ -25,7 +25,6 @@ DSD = "DSD_MNR_OCSEA"
 CONCEPT_SCHEME = "CS_MNR_OCSEA"
 DATAFLOW_NAME = "Administrative data on online child sexual exploitation and abuse (MNR Data Hub)"
 DATAFLOW_URN = f"{AGENCY}:{DATAFLOW}({VERSION})"
-COLUMN_DOCS = DBT_PROJECT_DIR / "models" / "marts" / "_observations_columns.md"
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,11 @@ class Concept:
     role: str         # dimension, time, measure, attribute
     name: str
     codelist: str | None = None
-    mandatory: bool = False     # attributes: Mandatory, else Conditional
+
+    @property
+    def mandatory(self) -> bool:
+        """Attributes: Mandatory where the column is never null, else Conditional."""
+        return OBSERVATIONS.column(self.column).not_null
 
 
 # The data structure, in its order (DESIGN.md section 11): dimensions, the time dimension, the measure, the
@@ -49,17 +52,20 @@ CONCEPTS = (
     Concept("TIME_PERIOD", "time_period", "time", "Time period"),
     Concept("OBS_VALUE", "obs_value", "measure", "Observation value"),
     Concept("UNIT_MEASURE", "unit_measure", "attribute", "Unit of measure", "CL_UNIT_MEASURE"),
-    Concept("OBS_STATUS", "obs_status", "attribute", "Observation status", "CL_OBS_STATUS", mandatory=True),
-    Concept("OBS_CONF", "obs_conf", "attribute", "Observation confidentiality", "CL_OBS_CONF", mandatory=True),
+    Concept("OBS_STATUS", "obs_status", "attribute", "Observation status", "CL_OBS_STATUS"),
+    Concept("OBS_CONF", "obs_conf", "attribute", "Observation confidentiality", "CL_OBS_CONF"),
     Concept("COMMENT", "comment", "attribute", "Comment"),
     Concept("MNR_DOMAIN", "mnr_domain", "attribute", "MNR domain", "CL_MNR_DOMAIN"),
     Concept("MNR_CAPABILITY", "mnr_capability", "attribute", "MNR capability", "CL_MNR_CAPABILITY"),
-    Concept("SUBMISSION_ID", "submission_id", "attribute", "Submission", mandatory=True),
-    Concept("SOURCE_REF", "source_ref", "attribute", "Source reference", mandatory=True),
+    Concept("SUBMISSION_ID", "submission_id", "attribute", "Submission"),
+    Concept("SOURCE_REF", "source_ref", "attribute", "Source reference"),
 )
 DIMENSIONS = tuple(c for c in CONCEPTS if c.role == "dimension")   # the key's positions, in order
 ATTRIBUTES = tuple(c for c in CONCEPTS if c.role == "attribute")
 BY_ID = {c.id: c for c in CONCEPTS}
+if sorted(c.column for c in CONCEPTS) != sorted(OBSERVATIONS.names):
+    raise ImportError("every column of the harmonised schema is one SDMX component: "
+                      f"{sorted(set(OBSERVATIONS.names) ^ {c.column for c in CONCEPTS})}")
 
 CODELIST_NAMES = {
     "CL_REF_AREA": "Reference areas (ISO 3166-1 alpha-3)",
@@ -84,13 +90,9 @@ class Code:
     parent: str | None = None
 
 
-@lru_cache(maxsize=None)
 def descriptions() -> dict[str, str]:
-    """Column -> description, from the dbt doc blocks `observations__<column>` (read with a regex: dbt's own parser
-    would load the whole project for fifteen paragraphs)."""
-    text = COLUMN_DOCS.read_text(encoding="utf-8")
-    found = re.findall(r"{%\s*docs\s+observations__(\w+)\s*%}(.*?){%\s*enddocs\s*%}", text, flags=re.S)
-    return {column: " ".join(body.split()) for column, body in found}
+    """Column -> description (the dbt docs of the observations' columns)."""
+    return {c.name: c.description for c in OBSERVATIONS.columns}
 
 
 def restricted_indicators() -> frozenset[str]:

@@ -14,6 +14,7 @@ from functools import lru_cache
 from django.http import HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import condition, require_safe
 
+from pipelines import schema
 from pipelines.sdmx import data as sdmx_data
 from pipelines.sdmx import query
 from pipelines.sdmx import structure as st
@@ -62,7 +63,7 @@ def _structure_version() -> str:
     """What every structure message is made from: the seeds and the column texts (a change of either is a new
     validator; the process reads them once, as it does the code lists)."""
     h = hashlib.sha256()
-    for f in [*sorted(SEEDS_DIR.glob("*.csv")), st.COLUMN_DOCS]:
+    for f in [*sorted(SEEDS_DIR.glob("*.csv")), schema.MARTS_YML, schema.COLUMN_DOCS]:
         h.update(f.name.encode() + b"\0" + f.read_bytes())
     return h.hexdigest()[:20]
 

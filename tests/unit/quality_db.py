@@ -6,6 +6,7 @@ from __future__ import annotations
 import duckdb
 
 from pipelines.publish.publish import DDL as PUBLISHED_DDL
+from pipelines.schema import COLUMNS
 from pipelines.settings import SEEDS_DIR
 from pipelines.warehouse import Db
 
@@ -73,9 +74,11 @@ def add(conn: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
              r["country"], r["year"], r["indicator"], domain, itype, unit, dis, sex, age, off,
              None if text is not None else value, r.get("comment")],
         )
-    conn.execute("""create or replace table marts.fct_observations as
-        select ref_area, time_period, indicator_code, mnr_domain, 1 as mnr_capability, sex, age, offence, obs_value,
-               unit_measure, obs_status, 'F' as obs_conf, submission_id, source_ref, comment
+    # The harmonised columns (pipelines/schema.py) as the model fills them: these tests need no capability or
+    # confidentiality, so every row has capability 1 and obs_conf F.
+    given = {"mnr_capability": "1 as mnr_capability", "obs_conf": "'F' as obs_conf"}
+    conn.execute(f"""create or replace table marts.fct_observations as
+        select {', '.join(given.get(c, c) for c in COLUMNS)}
         from intermediate.int_observations_mapped where obs_value is not null or value_state = 'missing'""")
 
 

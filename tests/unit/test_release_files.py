@@ -127,6 +127,19 @@ def test_datapackage_passes_frictionless_validate(released):
     assert any(fk["reference"]["resource"] == "cl_sex" for fk in schema.foreign_keys)
 
 
+def test_datapackage_fields_are_the_declared_schema_with_its_column_texts(released):
+    """The observations' Frictionless fields (name, type, description) come from the dbt contract and docs."""
+    import json
+
+    from pipelines.schema import OBSERVATIONS
+
+    package = json.loads((released.folder / "datapackage.json").read_text())
+    fields = next(r for r in package["resources"] if r["name"] == "observations")["schema"]["fields"]
+    assert fields == OBSERVATIONS.frictionless_fields()
+    assert next(f for f in fields if f["name"] == "source_ref")["description"].startswith(
+        "Where in the submitted file the value was read")
+
+
 def test_frictionless_catches_an_unknown_code(tmp_path, released):
     from frictionless import Package
 
