@@ -32,12 +32,42 @@ def cmd_submit(args) -> int:
     from pipelines.ingest.archive import SubmissionRefused, submit
 
     p = prepare_environment()
+    if args.split:
+        return _submit_split(p, args)
+    if not args.country:
+        raise UsageError("give the country the file is about with --country ISO3 (or --split to make one "
+                         "submission per country of a file that holds several)")
     try:
         receipt, new = submit(p, Path(args.file), args.country)
     except SubmissionRefused as e:
         raise UsageError(str(e)) from e
-    note = "" if new else "  (already received: the same file was submitted before; nothing changed)"
-    print(f"{receipt.submission_id}{note}")
+    print(f"{receipt.submission_id}{'' if new else _again(p, receipt)}")
+    return 0
+
+
+def _again(p, receipt) -> str:
+    """What submitting the same bytes again did: nothing, or (a mapping saved since) read them again."""
+    from pipelines.submissions import reopen_if_remapped
+
+    remapped = reopen_if_remapped(p, receipt)
+    if remapped:
+        return (f"  (already received; your mapping {remapped} now reads it, so it will be read again with it: "
+                "run `mnr run`)")
+    return "  (already received: the same file was submitted before; nothing changed)"
+
+
+def _submit_split(p, args) -> int:
+    """One submission per country of the file: a line per submission (id, country, rows of that country)."""
+    from pipelines.ingest.archive import SubmissionRefused
+    from pipelines.ingest.split import submit_split
+
+    try:
+        parts = submit_split(p, Path(args.file), args.country)
+    except SubmissionRefused as e:
+        raise UsageError(str(e)) from e
+    for receipt, new, rows in parts:
+        print(f"{receipt.submission_id}  {receipt.country}  {rows} row{'s' if rows != 1 else ''}"
+              + ("" if new else _again(p, receipt)))
     return 0
 
 
@@ -305,6 +335,55 @@ def cmd_template(args) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------------------------- map
+def cmd_map(args) -> int:
+    """Draft a mapping for a file the hub cannot fully read (DESIGN.md section 5): print it, or write it."""
+    from pipelines.ingest.archive import SubmissionRefused, normalise_country
+    from pipelines.ingest.draft import DraftError, draft_file
+
+    try:
+        country = normalise_country(args.country)
+    except SubmissionRefused as e:
+        raise UsageError(str(e)) from e
+    source = Path(args.file)
+    if not source.is_file():
+        raise UsageError(f"file not found: {source}. Check the path and try again.")
+    try:
+        drafts, notes = draft_file(source, country)
+    except DraftError as e:
+        raise UsageError(str(e)) from e
+    for note in notes:
+        print(note, file=sys.stderr)
+    if not drafts:
+        print("Nothing to draft: the file is read fully as it is." + (" No file was written." if args.out else ""),
+              file=sys.stderr)
+        return 0
+    if not args.out:
+        print("\n---\n".join(d.text for d in drafts), end="")
+        return 0
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise UsageError(f"{out.parent} is not a folder: create it first or choose another --out path")
+    targets = [out] + [out.with_name(f"{out.stem}-{_slug(d.sheet or str(i))}{out.suffix or '.yaml'}")
+                       for i, d in enumerate(drafts[1:], 2)]
+    for target, d in zip(targets, drafts):
+        try:
+            target.write_text(d.text, encoding="utf-8")
+        except OSError as e:
+            raise UsageError(f"cannot write {target} ({e.strerror}): choose another --out path") from e
+        print(target)
+    print(f"Check the lines marked CHECK, delete the line 'draft: true', and save the file under "
+          f"{paths().home / 'mappings' / country}/: the next file of this layout is then read with it.",
+          file=sys.stderr)
+    return 0
+
+
+def _slug(text: str) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_") or "sheet"
+
+
 # ---------------------------------------------------------------------------------------------- demo / ui
 def cmd_demo(args) -> int:
     from pipelines.ingest.archive import submit
@@ -422,7 +501,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
     s = sub.add_parser("submit", help="archive a country's file and print its submission id")
     s.add_argument("file")
-    s.add_argument("--country", required=True, help="ISO 3166-1 alpha-3 code, e.g. KEN")
+    s.add_argument("--country", help="ISO 3166-1 alpha-3 code, e.g. KEN (with --split: one the file must hold)")
+    s.add_argument("--split", action="store_true",
+                   help="a file holding several countries: one submission per country, each with its own id and report")
     s.set_defaults(func=cmd_submit)
     s = sub.add_parser("run", help="process pending submissions end to end")
     s.add_argument("--country", help="only this country (ISO3)")
@@ -447,6 +528,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--country", help="pre-fill ref_area with this country (ISO3)")
     s.add_argument("--out", required=True, help="the .xlsx file to write")
     s.set_defaults(func=cmd_template)
+    s = sub.add_parser("map", help="draft a mapping for a file the hub cannot fully read")
+    s.add_argument("file")
+    s.add_argument("--country", required=True, help="ISO 3166-1 alpha-3 code of the country whose file it is")
+    s.add_argument("--out", help="write the draft to this file (default: print it)")
+    s.set_defaults(func=cmd_map)
     s = sub.add_parser("demo", help="submit the bundled samples and run everything")
     s.set_defaults(func=cmd_demo)
     s = sub.add_parser("serve", help="keep the pipeline loaded: `mnr run`, `release` and `demo` then start at once")

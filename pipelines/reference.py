@@ -99,3 +99,56 @@ def closest_labels(kind: str, label: str, limit: int = 3) -> list[str]:
         if len(out) == limit:
             break
     return out
+
+
+# The code lists whose codes and labels a file may use as they are, per kind of label. dbt's
+# int_aliases_normalised adds the same ones to the alias seed in SQL; this is their Python side, for the readers
+# that decide before dbt runs (mnr map, mnr submit --split).
+_CODE_LISTS = {"sex": "cl_sex", "age": "cl_age", "offence": "cl_offence", "obs_status": "cl_obs_status",
+               "obs_conf": "cl_obs_conf", "unit": "cl_unit_measure"}
+
+
+@lru_cache(maxsize=None)
+def catalogue_choices(kind: str) -> dict[str, tuple[str, str]]:
+    """Normalised label -> (label as written, code) for every shared label of a kind, in every language: the
+    alias seed first, then the code lists' own codes and labels (as int_aliases_normalised has them)."""
+    out = dict(known_labels(kind))
+    extra: list[tuple[str, str]] = []
+    if kind in _CODE_LISTS:
+        extra = [(r[c], r["code"]) for r in read_seed(_CODE_LISTS[kind]) for c in ("code", "label")]
+    elif kind == "ref_area":
+        extra = [(r[c], r["ref_area"]) for r in read_seed("ref_areas") for c in ("ref_area", "iso2", "name")]
+    elif kind == "indicator":
+        extra = [(r[c], r["indicator_code"]) for r in read_seed("indicators") for c in ("indicator_code", "indicator_name")]
+    for label, code in extra:
+        key = normalise_label(label)
+        if key:
+            out.setdefault(key, (label, code))
+    return out
+
+
+def catalogue_label_code(kind: str, label: str, country: str | None = None) -> str | None:
+    """The code a label stands for, as dbt maps it: the country's own labels first, then the shared ones."""
+    key = normalise_label(label)
+    own = aliases(kind, country)
+    if key in own:
+        return own[key]
+    hit = catalogue_choices(kind).get(key)
+    return hit[1] if hit else None
+
+
+def closest_codes(kind: str, label: str, limit: int = 4, cutoff: float = 55) -> list[tuple[str, str, int]]:
+    """The catalogue codes nearest to a label, over the labels of every language: (code, nearest label, score
+    0-100), one per code, best first."""
+    from rapidfuzz import fuzz, process
+
+    choices = catalogue_choices(kind)
+    out: list[tuple[str, str, int]] = []
+    for key, score, _ in process.extract(normalise_label(label), list(choices), scorer=fuzz.token_ratio,
+                                         limit=limit * 6, score_cutoff=cutoff):
+        text, code = choices[key]
+        if code not in {c for c, _, _ in out}:
+            out.append((code, text, round(score)))
+        if len(out) == limit:
+            break
+    return out

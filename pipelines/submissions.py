@@ -46,3 +46,28 @@ def status_rows(paths: Paths, countries: list[str] | None = None) -> list[dict]:
 def run_tags(countries: list[str], submission_ids: list[str], trigger: str) -> dict[str, str]:
     """Tags that name what a run is about, shown on the run in the Dagster UI (and filterable there)."""
     return {"mnr/country": ",".join(countries), "mnr/submissions": ",".join(submission_ids), "mnr/trigger": trigger}
+
+
+def reopen_if_remapped(paths: Paths, r: Receipt) -> str | None:
+    """Bytes submitted again whose first reading published nothing because the file was not fully read (its
+    report offered a draft mapping), and that a mapping of the country's own saved since then now reads: the
+    submission is read again at the next run, under the same id (the same bytes are the same submission; its
+    raw rows, findings and report are replaced, the earlier findings kept as findings.superseded.json). Returns
+    the mapping file that reads it now, or None."""
+    from pipelines.ingest.load import submitted_file
+    from pipelines.ingest.mappings import find
+    from pipelines.ingest.readers import read_tables
+
+    done = findings_path(paths, r)
+    if not done.is_file():
+        return None
+    doc = json.loads(done.read_text())
+    if doc.get("published") or not doc.get("mapping_draft"):
+        return None
+    tables, _ = read_tables(submitted_file(paths, r))
+    for table in tables:
+        mapping, _ = find(table, r.country)
+        if mapping is not None and mapping.country and mapping.path.stat().st_mtime > done.stat().st_mtime:
+            done.replace(done.with_name("findings.superseded.json"))
+            return mapping.path.name
+    return None

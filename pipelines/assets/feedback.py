@@ -7,7 +7,9 @@ from pipelines.assets.publish import published_observations
 from pipelines.assets.runs import run_submissions
 from pipelines.feedback.context import gather
 from pipelines.feedback.i18n import file_language
-from pipelines.feedback.report import findings_document, write_feedback
+from pipelines.feedback.report import DRAFT_FILE, findings_document, write_feedback
+from pipelines.ingest.draft import offer
+from pipelines.ingest.load import submitted_file
 from pipelines.partitions import country_partitions, single_run
 from pipelines.quality.store import findings_for
 from pipelines.resources import Warehouse
@@ -43,7 +45,12 @@ def feedback_reports(context: dg.AssetExecutionContext, warehouse: Warehouse) ->
             doc["language"] = file_language(
                 v for (v,) in conn.execute(LABELS_SQL, [r.submission_id] * len(LABELS)).fetchall())
             folder = p.feedback_dir(r.country, r.submission_id)
-            write_feedback(folder, doc, gather(conn, r.submission_id, r.country, findings), lang=doc["language"])
+            report_context = gather(conn, r.submission_id, r.country, findings)
+            # A file not fully read gets the mapping mnr map drafts for it, beside its report.
+            draft = offer(submitted_file(p, r), r.country, findings)
+            if draft:
+                doc["mapping_draft"], report_context["mapping_draft"] = DRAFT_FILE, draft
+            write_feedback(folder, doc, report_context, lang=doc["language"], draft=draft)
             written[r.submission_id] = {"verdict": doc["verdict"], "report": str(folder / "report.html")}
     return dg.MaterializeResult(metadata={"reports": dg.MetadataValue.json(written), "report_count": len(written),
                                           "feedback_folder": dg.MetadataValue.path(str(p.feedback))})

@@ -26,6 +26,8 @@ from pipelines.quality.findings import FINDING_FIELDS, OPTIONAL_FIELDS, counts, 
 from pipelines.settings import country_file, country_folder
 
 TEMPLATES = Path(__file__).parent / "templates"
+# Beside the report of a file not fully read: the mapping mnr map drafts for it (pipelines/ingest/draft.py).
+DRAFT_FILE = "mapping_draft.yaml"
 _env = environment(TEMPLATES)
 
 
@@ -157,17 +159,24 @@ def render_report(doc: dict, context: dict | None, lang: str = "en") -> str:
         completeness=context["completeness"], published=context["published"], small=suppression_max() + 1,
         t=t, lang=lang, dir=i18n.direction(lang), rule_name=lambda r: i18n.rule_name(lang, r),
         code_label=lambda c: i18n.code_label(lang, c), coverage=i18n.coverage_line(lang, doc["findings"]),
+        draft_text=context.get("mapping_draft"),
         received=i18n.format_datetime(doc.get("received_at"), lang),
     ))
 
 
-def write_feedback(folder: Path, doc: dict, context: dict | None = None, lang: str = "en") -> None:
+def write_feedback(folder: Path, doc: dict, context: dict | None = None, lang: str = "en",
+                   draft: str | None = None) -> None:
     """Write the files; findings.json last, since its presence marks the submission processed.
     context (pipelines/feedback/context.py: gather) adds the per-rule table, charts, completeness and
     what was published to the report; it is kept beside it (report_context.json) so that the portal can show
-    the same report in its reader's language."""
+    the same report in its reader's language. draft: the mapping drafted for a file not fully read
+    (DRAFT_FILE); a file read fully has none, and an earlier draft is removed."""
     country_folder(folder)
     _atomic_write(folder / "findings.csv", findings_csv(doc))
+    if draft:
+        _atomic_write(folder / DRAFT_FILE, draft)
+    else:
+        (folder / DRAFT_FILE).unlink(missing_ok=True)
     if context is not None:
         _atomic_write(folder / "report_context.json", json.dumps(context, ensure_ascii=False, default=str))
     _atomic_write(folder / "report.html", render_report(doc, context, lang))

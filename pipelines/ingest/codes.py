@@ -8,7 +8,10 @@ hold is read here, once per distinct value of a submission, and handed to dbt as
 - UN M49 numeric country codes (4, 004 -> AFG);
 - SDMX and Eurostat codes that differ from ours (seeds/standard_codes.csv: EL, UK, T, NAP, UNK, NR, PC, P_HTHAB,
   the Eurostat aggregates), some of them out of scope rather than codes (a rate per inhabitants is not a count);
-- Eurostat observation flags (seeds/obs_flags.csv), which may be combined (`bep`).
+- Eurostat observation flags (seeds/obs_flags.csv), which may be combined (`bep`);
+- a reference year written as a span of two years (2018/19, 2020-2021: a financial, school or survey year), read
+  as the year it ends, as UNICEF (custodian of SDG 16.2.3) dates survey data by the end of fieldwork
+  (TIME_PERIOD_METHOD EOF), and SDMX's guidelines on non-calendar years date a fiscal year ending in 2015 as 2015.
 """
 
 from __future__ import annotations
@@ -129,7 +132,22 @@ def obs_flag(text: str) -> Code | None:
     return Code(ranked[0]["obs_status"] if ranked else "A", conf=conf)
 
 
-_PARSERS = {"age": age_band, "offence": offence, "ref_area": ref_area, "obs_flag": obs_flag}
+_SPAN = re.compile(r"^\s*((?:19|20)\d\d)\s*[/\-\u2013\u2014]\s*(\d\d|(?:19|20)\d\d)\s*$")
+
+
+def year_span(text: str) -> Code | None:
+    """A span of two consecutive years (2018/19, 2018-19, 2018/2019, 2020-2021) as the year it ends; None for
+    anything else (a single year is read by dbt; 2015-2020 is no reference year)."""
+    m = _SPAN.match(str(text))
+    if not m:
+        return None
+    start, end = int(m.group(1)), m.group(2)
+    end_year = int(end) if len(end) == 4 else (start // 100) * 100 + int(end) + (100 if int(end) < start % 100 else 0)
+    return Code(str(end_year)) if end_year == start + 1 else None
+
+
+_PARSERS = {"age": age_band, "offence": offence, "ref_area": ref_area, "obs_flag": obs_flag,
+            "time_period": year_span}
 
 
 def resolve(field: str, value: str) -> Code | None:
@@ -142,7 +160,8 @@ def resolve(field: str, value: str) -> Code | None:
 
 
 # The fields whose codes are resolved here (and, for those this leaves open, by dbt's aliases).
-CODED_FIELDS = ("ref_area", "indicator", "sex", "age", "offence", "unit", "obs_status", "obs_flag", "obs_conf")
+CODED_FIELDS = ("ref_area", "indicator", "sex", "age", "offence", "unit", "obs_status", "obs_flag", "obs_conf",
+                "time_period")
 CODE_COLUMNS = ("field", "value_raw", "code", "scope", "age_lower", "age_upper")
 
 
@@ -169,3 +188,20 @@ def code_rows(records, mapping=None) -> list[tuple]:
             if f == "obs_flag" and code.conf:
                 out.append(("obs_flag_conf", value, code.conf, None, None, None))
     return out
+
+
+def catalogue_code(field: str, value: str, country: str | None = None, mapping=None) -> Code | None:
+    """The code a value of a file stands for, decided in Python as int_observations_mapped decides it in dbt: the
+    file's mapping, then the readers here, then the labels (the country's own first). None when unknown; a Code
+    whose code is None when the value is out of scope."""
+    if mapping is not None:
+        listed, mapped = mapping.code_for(field, value)
+        if listed:
+            return Code(mapped, scope=None if mapped else "MAPPING")
+    found = resolve(field, value)
+    if found is not None:
+        return found
+    from pipelines.reference import catalogue_label_code
+
+    code = catalogue_label_code(field, value, country)
+    return Code(code) if code else None

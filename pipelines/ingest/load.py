@@ -129,8 +129,28 @@ def read_submission(paths: Paths, receipt: Receipt) -> IngestResult:
     codes = []
     for m in used or [None]:
         codes += [c for c in code_rows(records, m) if c not in codes]
+    findings.extend(_year_spans(records, codes, columns))
     return IngestResult(receipt, records, findings, layouts, columns=columns, structure_ids=structures,
                         codes=codes, mappings=[m.id for m in used])
+
+
+def _year_spans(records: pd.DataFrame, codes: list[tuple], columns: list[dict]) -> list[Finding]:
+    """One note per year written as a span of two years (2018/19), saying which year it was read as."""
+    out = []
+    header = next((c["header"] for c in columns if c["field"] == "time_period"), None)
+    for fld, raw, code, *_ in codes:
+        if fld != "time_period":
+            continue
+        first = records[records["time_period_raw"] == raw].iloc[0]
+        out.append(Finding(
+            rule_id="TIME_PERIOD_SPAN", level=1, severity="info", sheet=first["sheet"], row=int(first["file_row"]),
+            column=header, value=raw, expected=code,
+            message=(f"'{raw}' spans two years (a financial, school or survey year); its values were read as "
+                     f"{code}, the year it ends (as UNICEF's data warehouse dates a survey that spans two years by "
+                     f"the end of its fieldwork). If {code} is not the year to publish them under, write the year "
+                     "itself in the file."),
+        ))
+    return out
 
 
 def quarantined_file(paths: Paths, receipt: Receipt) -> Path:

@@ -8,7 +8,8 @@ and attack again, until every primary cell is protected. Control and the release
 so a pattern control accepts is one the audit accepts.
 
 - Primary suppression: person counts about children from 1 to MNR_SUPPRESS_MAX (default 4) are suppressed
-  (obs_value null, obs_status Q, obs_conf C). Zero stays zero.
+  (obs_value null, obs_status Q, obs_conf C). Zero stays zero. A value the file gives but marks confidential
+  (SDMX CONF_STATUS other than F, Eurostat's flag c) is a primary cell too, whatever the indicator.
 - Once protected, always protected: a cell suppressed in any earlier published state stays suppressed (the same
   or a wider pattern), so that no later state gives back what an earlier one hid.
 - Secondary suppression (obs_conf D), over every relation of pipelines/breakdowns.py (sex, age and offence
@@ -95,17 +96,26 @@ def control(rows: list[dict], child_person_counts: set[str], t: Thresholds | Non
     tables: dict[tuple, list[dict]] = defaultdict(list)
     for r in rows:
         r.setdefault("true_value", r["obs_value"])
+        if r["obs_value"] is not None and r["obs_conf"] not in ("F", None):
+            # A value the file gives but marks confidential (CONF_STATUS, a Eurostat flag c on a transmission):
+            # a primary cell of any size, never published, and protected by secondary suppression as the
+            # receiver's job (CL_CONF_STATUS S); its bounds are not 1 to suppress_max, so the audit takes it as
+            # a withheld cell. A cell the file withholds itself (': c', no value) is published as the file has
+            # it: the hub holds nothing to protect, and hides none of the values the file gives as free.
+            r["source_confidential"] = True
+            _suppress(r, "C")
         tables[verify.table_of(r)].append(r)
     past: dict[tuple, list[dict]] = defaultdict(list)
     for h in history:
         past[verify.table_of(h)].append(h)
     for tab, table in tables.items():
-        if tab[2] in child_person_counts and t.suppress_max > 0:
-            _control_table(table, past.get(tab, []), t)
+        child = tab[2] in child_person_counts and t.suppress_max > 0
+        if child or any(r.get("source_confidential") for r in table):
+            _control_table(table, past.get(tab, []), t, child)
     return rows
 
 
-def _control_table(table: list[dict], history: list[dict], t: Thresholds) -> None:
+def _control_table(table: list[dict], history: list[dict], t: Thresholds, child: bool = True) -> None:
     states = verify.states_of(history)
     hidden_before = {(h["sex"], h["age"], h["offence"]) for s in states for h in s if h["obs_value"] is None
                      and h.get("obs_conf") in ("C", "D")}
@@ -117,7 +127,7 @@ def _control_table(table: list[dict], history: list[dict], t: Thresholds) -> Non
                                                                                          r["offence"]))}
     for cell, r in by_cell.items():
         v = r["true_value"]
-        if _is_small(r, v, t):
+        if child and _is_small(r, v, t):
             _suppress(r, "C")
         elif cell in hidden_before and v is not None and r["obs_value"] is not None:
             _suppress(r, "D")
@@ -155,7 +165,7 @@ def _control_table(table: list[dict], history: list[dict], t: Thresholds) -> Non
     # Repair: the audit's verdict, and one more suppression for each primary cell it finds narrowed.
     weak = None
     for _ in range(MAX_ROUNDS):
-        audit = verify.build([*states, table], True, t)
+        audit = verify.build([*states, table], child, t)
         # Only the cells found weak need attacking again: a suppression more only widens every interval.
         weak = {vid for vid, iv in audit.intervals(t, weak).items() if not verify.protected(iv, t)}
         if not weak:

@@ -61,8 +61,9 @@ def unsuppressed_sql(area_param: str = "?") -> str:
 
 # The tables whose rows disclosure control can change: one country, year and indicator (no published relation
 # links two of them), of a child person count holding a count from 1 to suppress_max or a cell suppressed in an
-# earlier published state (it stays suppressed). control() runs on these tables alone, each with its earlier
-# states; every other row is published as it is, without leaving DuckDB.
+# earlier published state (it stays suppressed), and any table holding a value its file marks confidential.
+# control() runs on these tables alone, each with its earlier states; every other row is published as it is,
+# without leaving DuckDB.
 GROUP = ("ref_area", "time_period", "indicator_code")
 CHILD_COUNTS = "select indicator_code from reference.indicators where is_child_person_count"
 
@@ -72,6 +73,8 @@ def controlled_groups_sql(suppress_max: int) -> str:
         select distinct {', '.join(GROUP)} from _unsuppressed
         where indicator_code in ({CHILD_COUNTS})
           and ((obs_value is null and obs_status = 'Q') or obs_value between 1 and {int(suppress_max)})
+        union
+        select distinct {', '.join(GROUP)} from _unsuppressed where obs_value is not null and obs_conf <> 'F'
         union
         select distinct {', '.join('h.' + c for c in GROUP)} from published.observation_history h
         where h.ref_area in (select distinct ref_area from _unsuppressed) and h.obs_value is null

@@ -120,6 +120,9 @@ def build(states: list[list[dict]], child: bool, t, rate_bounds: dict | None = N
                 # Not published at all: no flag says it is small, but if it is, it still needs protecting.
                 v.unflagged = True
                 v.primary = v.primary or (v.value is not None and 1 <= v.value <= t.suppress_max)
+            elif r.get("source_confidential"):
+                # Confidential in the file itself: a primary cell of any size (no flag says it is small).
+                v.primary = v.unflagged = True
             elif r.get("obs_conf") == "C":
                 v.primary = True
             elif r.get("obs_conf") == "D":

@@ -193,7 +193,8 @@ _LEFT_OUT = {
 def left_out(conn, submission_ids) -> list[tuple[str, str, Finding]]:
     """One finding per submission and reason for the cells left out of scope (from _mapped_all): never an error
     per cell. Rows of another country are a warning that names each country and how many rows it had, or an error
-    when the file holds no row of the submitting country at all (nothing of it can be published under it)."""
+    when the file holds no row of the submitting country at all (nothing of it can be published under it); rows
+    of a country the same bytes were also submitted for (mnr submit --split) are a note naming that submission."""
     rows = conn.execute(
         f"""select submission_id, min(country), out_of_scope, min(sheet), min(file_row), count(*),
                    count(distinct file_row),
@@ -213,6 +214,7 @@ def left_out(conn, submission_ids) -> list[tuple[str, str, Finding]]:
            where submission_id in (select unnest(?::varchar[])) and out_of_scope = 'OTHER_COUNTRY'
            group by submission_id, ref_area order by submission_id, count(*) desc, ref_area""",
         [submission_ids]).fetchall()
+    sha, siblings = _siblings(submission_ids)
     out = []
     for sid, country, reason, sheet, row, cells, n_rows, areas, units, ages, _codes in rows:
         column = conn.execute(
@@ -222,25 +224,41 @@ def left_out(conn, submission_ids) -> list[tuple[str, str, Finding]]:
         column = column[0] if column else None
         if reason == "OTHER_COUNTRY":
             mine = [o for o in others if o[0] == sid]
-            listed = "; ".join(f"{iso3} ('{raw}'): {r} row{'s' if r != 1 else ''}, {c} value{'s' if c != 1 else ''}"
-                               for _, iso3, raw, r, c in mine)
+            own = [o for o in mine if (sha.get(sid), o[1]) in siblings]
+            rest = [o for o in mine if o not in own]
+
+            def listing(parts):
+                return "; ".join(f"{iso3} ('{raw}'): {r} row{'s' if r != 1 else ''}, {c} value{'s' if c != 1 else ''}"
+                                 for _, iso3, raw, r, c in parts)
             if kept.get(sid, 0) == 0:
                 out.append((sid, country, Finding(
                     rule_id="NO_ROWS_FOR_COUNTRY", level=1, severity="error", sheet=sheet, row=row, column=column,
                     value=areas, expected=country,
                     message=(f"The file was submitted for {country}, but its country column holds only other "
-                             f"countries ({listed}), so nothing of it can be published under {country}. Submit it "
-                             "for the country it is about, or with --split to make one submission per country "
-                             "(mnr submit FILE --country ISO3 --split)."),
+                             f"countries ({listing(mine)}), so nothing of it can be published under {country}. "
+                             "Submit it for the country it is about (mnr submit FILE --country ISO3), or make one "
+                             "submission per country it holds (mnr submit FILE --split)."),
                 )))
-            else:
+                continue
+            if own:
+                n = sum(r for _, _, _, r, _ in own)
+                out.append((sid, country, Finding(
+                    rule_id="OTHER_COUNTRY_SUBMITTED", level=1, severity="info", sheet=sheet, row=row, column=column,
+                    value=", ".join(iso3 for _, iso3, _, _, _ in own), expected=country,
+                    message=(f"Only {country}'s rows were read. {n} row{'s' if n != 1 else ''} of other countries "
+                             "are published from those countries' own submissions of the same file (mnr submit "
+                             "--split): " + "; ".join(f"{iso3} in {siblings[(sha[sid], iso3)]}"
+                                                      for _, iso3, _, _, _ in own) + "."),
+                )))
+            if rest:
+                n = sum(r for _, _, _, r, _ in rest)
                 out.append((sid, country, Finding(
                     rule_id="OTHER_COUNTRY_ROWS", level=1, severity="warning", sheet=sheet, row=row, column=column,
-                    value=areas, expected=country,
-                    message=(f"Only {country}'s rows were read. {n_rows} row{'s' if n_rows != 1 else ''} of other "
-                             f"countries were left out, never published under {country}: {listed}. Each country's "
-                             "values are published from its own submission (mnr submit FILE --split makes one "
-                             "submission per country of a file)."),
+                    value=areas if not own else ", ".join(raw for _, _, raw, _, _ in rest), expected=country,
+                    message=(f"Only {country}'s rows were read. {n} row{'s' if n != 1 else ''} of other "
+                             f"countries were left out, never published under {country}: {listing(rest)}. Each "
+                             "country's values are published from its own submission (mnr submit FILE --split "
+                             "makes one submission per country of a file)."),
                 )))
             continue
         severity, _, fld, why = _LEFT_OUT.get(reason, ("info", "", "ref_area", f"out of scope ({reason})"))
@@ -253,6 +271,18 @@ def left_out(conn, submission_ids) -> list[tuple[str, str, Finding]]:
                      "expected and needs nothing from you."),
         )))
     return out
+
+
+def _siblings(submission_ids) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """Each submission's sha256, and the submissions of the same bytes for other countries ((sha256, ISO3) ->
+    submission id), from the landing archive: a file split by country (mnr submit --split) is one submission
+    per country."""
+    from pipelines.ingest.archive import all_receipts
+    from pipelines.settings import paths
+
+    receipts = all_receipts(paths())
+    sha = {r.submission_id: r.sha256 for r in receipts if r.submission_id in set(submission_ids)}
+    return sha, {(r.sha256, r.country): r.submission_id for r in receipts if r.sha256 in set(sha.values())}
 
 
 def _per_submission(rows) -> dict[str, int]:

@@ -1,6 +1,9 @@
 """Files as agencies publish them (tests/fixtures/make_fixtures.py writes them), through the whole pipeline: what is
 published equals the file cell by cell, with its flags, and the findings say what was left out and why."""
 
+import contextlib
+import hashlib
+import io
 import json
 import sys
 
@@ -8,8 +11,9 @@ import duckdb
 import pytest
 
 from conftest import FIXTURES, warm_copy
-from pipelines.cli import run_pipeline
+from pipelines.cli import main, run_pipeline
 from pipelines.ingest.archive import submit
+from pipelines.publish.verify import leaks
 
 sys.path.insert(0, str(FIXTURES))
 import make_fixtures as fx  # noqa: E402
@@ -49,8 +53,16 @@ def run(reference_home, tmp_path_factory):
         "region": (FILES / "unread_region.csv", "UGA"),
         "fr_as_bel": (only_fr, "NLD"),
         "sdmx20": (FILES / "eurostat_crim_off_cat_sdmx20_labels.csv", "LUX"),
+        "sdmx20_bel": (FILES / "eurostat_crim_off_cat_sdmx20_labels.csv", "BEL"),
+        "conf_tsv": (FILES / "eurostat_confidential.tsv", "ESP"),
+        "conf_sdmx": (FILES / "sdmx_v2_confidential.csv", "ZAF"),
+        "fiscal": (FILES / "open_sdg_fiscal_years.csv", "IRL"),
     }
     receipts = {k: submit(home, f, c)[0] for k, (f, c) in subs.items()}
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["submit", str(FILES / "multi_country_split.csv"), "--split"]) == 0
+    receipts["split"] = out.getvalue()
     rows = {r["submission_id"]: r for r in run_pipeline()}
     yield home, receipts, rows
     if old is None:
@@ -112,6 +124,95 @@ def test_eurostat_sdmx_csv_with_label_columns_reads_the_same_cells(run):
     assert published(home, r["sdmx20"]) == []
     (err,) = by_rule(home, r["sdmx20"], "NO_ROWS_FOR_COUNTRY")
     assert err["severity"] == "error" and "BEL ('BE')" in err["message"] and err["column"] == "geo"
+    # The hint names a command that exists.
+    assert "mnr submit FILE --split" in err["message"]
+
+
+def test_eurostat_sdmx_csv_with_label_columns_is_published_cell_by_cell_for_its_own_country(run):
+    """The same crim_off_cat cells as the TSV, as Eurostat's SDMX-CSV 2.0 writes them with a label column after
+    each code column and the flags in OBS_FLAG and CONF_STATUS: published as make_fixtures' table says (the TSV
+    of the same cells is Belgium's too: a key is published from whichever came last, with the same value)."""
+    home, r, rows = run
+    expected = sorted(
+        ("BEL", year, "CJ_OFFENCES_RECORDED", "_Z", "_Z", OFFENCE[iccs], *eurostat_cell(cell))
+        for (iccs, unit, geo), cells in fx.OFF_CAT.items() if geo == "BE" and unit == "NR" and iccs in OFFENCE
+        for year, cell in zip(fx.YEARS, cells))
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        got = con.execute(
+            "select ref_area, time_period, indicator_code, sex, age, offence, obs_value, obs_status, obs_conf "
+            "from published.observations where ref_area = 'BEL' and indicator_code = 'CJ_OFFENCES_RECORDED' "
+            "order by all").fetchall()
+    assert got == expected
+    assert marts(home, r["sdmx20_bel"]) == expected
+    # The value Eurostat withholds (CONF_STATUS C, no value) is there as suppressed, never as missing.
+    assert ("BEL", 2022, "CJ_OFFENCES_RECORDED", "_Z", "_Z", "0302", None, "Q", "C") in expected
+    assert rows[r["sdmx20_bel"].submission_id]["state"] == "published"
+    (other,) = by_rule(home, r["sdmx20_bel"], "OTHER_COUNTRY_ROWS")
+    assert "FRA ('FR'): 3 rows, 3 values" in other["message"]
+
+
+def test_a_value_the_file_marks_confidential_is_published_suppressed_and_not_recomputable(run):
+    home, r, _ = run
+    key = lambda v: (v[1], v[3])   # noqa: E731  (year, sex)
+    # Eurostat TSV, a country's transmission: 2021 F '57 c' (value given, flagged), 2023 M ': c' (withheld).
+    spain = {key(v): v[6:] for v in published(home, r["conf_tsv"])}
+    assert spain[(2021, "F")] == (None, "Q", "C") and spain[(2023, "M")] == (None, "Q", "C")
+    assert {key(v): v[6] for v in marts(home, r["conf_tsv"])}[(2021, "F")] == 57   # kept in the restricted layer
+    # F = _T - M would give the 57 back: another cell of the sum is hidden (the receiver's secondary suppression).
+    assert sum(spain[(2021, s)][0] is None for s in ("_T", "F", "M")) >= 2
+    # What the file withheld itself hides nothing the file gives as free.
+    assert (spain[(2023, "_T")], spain[(2023, "F")]) == ((110, "A", "F"), (14, "A", "F"))
+    # SDMX-CSV with CONF_STATUS C on a value (F 77) and on a cell without one (_U).
+    za = {v[3]: v[6:] for v in published(home, r["conf_sdmx"])}
+    assert za["F"] == (None, "Q", "C") and za["_U"] == (None, "Q", "C")
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        cur = con.execute("select * from published.observations where ref_area in ('ESP', 'ZAF')")
+        cols = [d[0] for d in cur.description]
+        rows = [dict(zip(cols, v)) for v in cur.fetchall()]
+    assert leaks(rows, children=set()) == []
+
+
+def test_open_sdg_financial_years_are_read_as_the_year_they_end(run):
+    home, r, _ = run
+    assert marts(home, r["fiscal"]) == [
+        ("IRL", 2019, "CTX_SDG_16_2_3", "F", "_Z", "_Z", 11.2, "A", "F"),
+        ("IRL", 2019, "CTX_SDG_16_2_3", "M", "_Z", "_Z", 3.0, "A", "F"),
+        ("IRL", 2019, "CTX_SDG_16_2_3", "_T", "_Z", "_Z", 7.1, "A", "F"),
+        ("IRL", 2021, "CTX_SDG_16_2_3", "F", "_Z", "_Z", 10.9, "A", "F"),
+        ("IRL", 2021, "CTX_SDG_16_2_3", "_T", "_Z", "_Z", 6.8, "A", "F")]
+    spans = {(f["value"], f["expected"], f["severity"]) for f in by_rule(home, r["fiscal"], "TIME_PERIOD_SPAN")}
+    assert spans == {("2018/19", "2019", "info"), ("2020-2021", "2021", "info")}
+    assert not by_rule(home, r["fiscal"], "BAD_YEAR")
+    # A region the catalogue lacks: its blank cell is the total, its Leinster row is left out, and said so.
+    (left,) = by_rule(home, r["fiscal"], "MAPPING_LEFT_OUT")
+    assert (left["column"], left["value"], left["row"]) == ("Region", "Leinster", 5)
+
+
+def test_split_makes_one_submission_per_country_with_its_own_id_report_and_rows(run):
+    home, r, rows = run
+    digest = hashlib.sha256((FILES / "multi_country_split.csv").read_bytes()).hexdigest()[:12]
+    lines = r["split"].splitlines()
+    assert lines == [f"BDI-{digest}  BDI  2 rows", f"RWA-{digest}  RWA  2 rows"]
+    values = {fx_row[0]: fx_row for fx_row in fx.SPLIT}
+    expected = {"RWA": {("CJ_PROSECUTIONS", 52.0), ("CJ_CONVICTIONS", 19.0)},
+                "BDI": {("CJ_PROSECUTIONS", 31.0), ("CJ_CONVICTIONS", 12.0)}}
+    assert values["RWA"][3] == "52" and values["108"][3] == "12"     # the fixture's table, as the file has it
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        for iso3, other in (("RWA", "BDI"), ("BDI", "RWA")):
+            sid = f"{iso3}-{digest}"
+            got = con.execute("select ref_area, indicator_code, obs_value from published.observations "
+                              "where submission_id = ?", [sid]).fetchall()
+            assert {(i, v) for a, i, v in got} == expected[iso3] and {a for a, _, _ in got} == {iso3}
+            folder = home.feedback_dir(iso3, sid)
+            assert (folder / "report.html").is_file()
+            doc = json.loads((folder / "findings.json").read_text())
+            assert doc["submission_id"] == sid and doc["country"] == iso3
+            rules = {f["rule_id"]: f for f in doc["findings"]}
+            assert "OTHER_COUNTRY_ROWS" not in rules and "NO_ROWS_FOR_COUNTRY" not in rules
+            assert rules["OTHER_COUNTRY_SUBMITTED"]["severity"] == "info"
+            assert f"{other} in {other}-{digest}" in rules["OTHER_COUNTRY_SUBMITTED"]["message"]
+            assert rules["LEFT_OUT_OF_SCOPE"]["value"] == "EU27_2020"
+            assert rows[sid]["verdict"] != "rejected"
 
 
 def test_a_file_about_france_submitted_for_another_country_publishes_nothing_under_it(run):

@@ -2,7 +2,7 @@
 -- (pipelines/quality/rules.py) report them with the row and column the country sees.
 -- Codes read at ingest (raw.codes: the file's mapping, and the readers of pipelines/ingest/codes.py for age bands,
 -- ICCS and M49 codes, SDMX and Eurostat codes and flags) come first, then a country's own labels (aliases with its
--- ISO3), then the shared ones.
+-- ISO3), then the shared ones. A year written as a span of two years comes from raw.codes too.
 -- out_of_scope says why a cell is left out rather than published or checked: another country's row, an area
 -- aggregate, a rate per inhabitants, an adult age band on an indicator about children, or a code the mapping
 -- leaves out. Such cells are counted in one finding (rules.left_out), never reported one by one.
@@ -27,7 +27,9 @@ mapped as (
         sub_age.age_lower as age_lower_read,
         sub_age.age_upper as age_upper_read,
         flag.code as flag_status,
-        flag_conf.code as flag_conf
+        flag_conf.code as flag_conf,
+        -- A span of two years (2018/19) is read as the year it ends (pipelines/ingest/codes.py, year_span).
+        coalesce(cast(span.code as integer), obs.time_period) as time_period_read
     from obs
     {%- for d in dims %}
     left join codes sub_{{ d }}
@@ -43,6 +45,8 @@ mapped as (
     left join codes flag_conf
         on flag_conf.submission_id = obs.submission_id and flag_conf.field = 'obs_flag_conf'
         and flag_conf.value_raw = obs.obs_flag_raw
+    left join codes span
+        on span.submission_id = obs.submission_id and span.field = 'time_period' and span.value_raw = obs.time_period_raw
 ),
 judged as (
     select
@@ -82,7 +86,7 @@ select
     end as out_of_scope,
     -- A file without a country column is about the submitting country.
     case when m.ref_area_raw is null then m.country else m.ref_area_code end as ref_area,
-    m.time_period,
+    m.time_period_read as time_period,
     m.indicator_code,
     m.mnr_domain,
     m.mnr_capability,
@@ -109,6 +113,8 @@ select
     case
         when m.obs_status_raw is not null then m.obs_status_code
         when m.obs_flag_raw is not null then m.flag_status
+        -- No value because the file keeps it confidential (CONF_STATUS C without a value): suppressed, not missing.
+        when m.value_state = 'missing' and m.obs_conf_raw is not null and m.obs_conf_code <> 'F' then 'Q'
         when m.value_state = 'missing' then 'O'
         else 'A'
     end as obs_status,
