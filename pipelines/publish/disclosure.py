@@ -163,11 +163,12 @@ def _control_table(table: list[dict], history: list[dict], t: Thresholds, child:
                 _suppress(pick[0], "D")
                 changed = True
     # Repair: the audit's verdict, and one more suppression for each primary cell it finds narrowed.
+    lost = verify.already_given_away(states, True, t)
     weak = None
     for _ in range(MAX_ROUNDS):
         audit = verify.build([*states, table], child, t)
         # Only the cells found weak need attacking again: a suppression more only widens every interval.
-        weak = {vid for vid, iv in audit.intervals(t, weak).items() if not verify.protected(iv, t)}
+        weak = {vid for vid, iv in audit.intervals(t, weak).items() if not verify.protected(iv, t)} - lost
         if not weak:
             return
         added = False

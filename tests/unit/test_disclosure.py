@@ -126,6 +126,23 @@ def test_attack_c_a_cell_suppressed_once_stays_suppressed():
     assert [f.key[3] for f in audit(published_plainly, history=first)] == ["F"]
 
 
+def test_a_count_an_earlier_state_already_gave_away_does_not_hold_up_every_later_release():
+    # A state published before this audit existed gave 030221 = 3 away (attack b). Nothing published now can
+    # hide it again: control protects the rest, and the audit of later states does not refuse for it.
+    rows = [row("_T", "Y0T17", v, offence=o) for o, v in
+            (("030221", 3), ("030222", 40), ("030223", 0), ("OTHER_ONLINE", 0), ("_T", 43))]
+    before = [dict(r, published_at="t1", superseded_at="t2") for r in old.control(rows, CHILD)]
+    assert len(audit([dict(r) for r in before])) == 1
+    now = control([dict(r, submission_id="S2") for r in rows], CHILD, T, history=before)
+    assert audit(now, history=before) == []
+    # A cell the earlier state still protected must stay protected: M below was hidden and is not given back.
+    first = [dict(r, published_at="t1", superseded_at="t2") for r in
+             control([row("F", "Y0T17", 3), row("M", "Y0T17", 40), row("_T", "Y0T17", 43)], CHILD, T)]
+    plain = [dict(r, true_value=r["obs_value"]) for r in
+             (row("F", "Y0T17", 30, sid="S2"), row("M", "Y0T17", 40, sid="S2"), row("_T", "Y0T17", 70, sid="S2"))]
+    assert [f.key[3] for f in audit(plain, history=first)] == ["F"]
+
+
 def sex_age_table(rng: random.Random, offences=("_T",)) -> list[dict]:
     """A random additive sex x age (x offence) table of small counts, with zeros and missing margins."""
     sexes, bands = ("F", "M", "_U"), ("Y0T4", "Y5T9", "Y10T14", "Y15T17", "_U")
