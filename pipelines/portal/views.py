@@ -6,7 +6,7 @@ submission the user may not see is a 404 exactly like one that does not exist.
 
 from __future__ import annotations
 
-import json
+import shutil
 from functools import wraps
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from pipelines.portal import access, feedback, uploads
 from pipelines.portal.auth import audit, client_ip, sign_in_blocked
 from pipelines.portal.models import Acknowledgement, Upload
 from pipelines.settings import paths
+from pipelines.submissions import is_pending
 
 
 def healthz(request):
@@ -177,12 +178,16 @@ def receive(request):
     try:
         receipt, new = uploads.archive(home, uploaded, country)
     except SubmissionRefused as e:
+        if check_only:
+            shutil.rmtree(home.home, ignore_errors=True)
         audit(request, "upload_refused", subject=country, reason=str(e))
         return (str(e), 400, None)
+    # The same bytes sent again are the same submission: queued only if it still waits for its feedback.
+    waiting = check_only or new or is_pending(p, receipt)
     row = Upload.objects.create(submission_id=receipt.submission_id, country=country, file_name=receipt.file_name,
                                 user=request.user, check_only=check_only, language=request.user.language,
                                 check_home=str(home.home) if check_only else "",
-                                state="queued" if (new or check_only) else "done")
+                                state="queued" if waiting else "done")
     audit(request, "check" if check_only else "upload", subject=receipt.submission_id, country=country,
           file_name=receipt.file_name, sha256=receipt.sha256, new=new)
     return ("", 201, row)
@@ -424,9 +429,14 @@ def api_submissions(request):
         if status == 413:
             resp["Connection"] = "close"   # the rest of the body is not read
         return resp
-    return JsonResponse({"submission_id": row.submission_id, "country": row.country,
-                         "state": "check" if row.check_only else ("pending" if row.state == "queued" else row.state)},
-                        status=201)
+    if row.check_only:
+        state = "check"
+    elif row.state == "queued":
+        state = "pending"
+    else:   # the same bytes were received and processed before: the submission's state, as mnr status says it
+        doc = feedback.document(paths(), {"country": row.country}, row.submission_id)
+        state = "published" if doc and doc.get("published") else "processed"
+    return JsonResponse({"submission_id": row.submission_id, "country": row.country, "state": state}, status=201)
 
 
 @api

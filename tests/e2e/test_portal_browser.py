@@ -184,6 +184,11 @@ def test_the_api_takes_a_file_and_its_findings_follow_with_no_operator(hub):
     assert row["verdict"] == "rejected" and row["errors"] >= 1
     doc = requests.get(f"{hub.url}/api/submissions/{sid}/findings", headers=bearer).json()
     assert doc["submission_id"] == sid and any(x["rule_id"] == "NEGATIVE_VALUE" for x in doc["findings"])
+    # The same bytes again are the same submission, already processed: nothing is queued or run again.
+    with open(f, "rb") as fh:
+        again = requests.post(hub.url + "/api/submissions", headers=bearer, files={"file": (f.name, fh)},
+                              data={"country": "KEN"})
+    assert (again.status_code, again.json()) == (201, {"submission_id": sid, "country": "KEN", "state": "processed"})
     # The same answer as `mnr status --json` gives for it.
     out = subprocess.run([MNR, "status", "--json"], capture_output=True, text=True, env={**hub.env})
     assert [x for x in json.loads(out.stdout) if x["submission_id"] == sid] == [row]
