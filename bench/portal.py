@@ -80,6 +80,13 @@ def tree_rss(pid: int) -> int:
         return 0
 
 
+def _upload_state(home: Path) -> str:
+    import sqlite3
+
+    with sqlite3.connect(home / "portal" / "portal.sqlite3") as db:
+        return db.execute("select state from portal_upload order by id desc limit 1").fetchone()[0]
+
+
 def one(warm: Path, home: Path, country: str, revised: Path, log: Path) -> dict:
     shutil.rmtree(home, ignore_errors=True)
     shutil.copytree(warm, home)
@@ -101,6 +108,9 @@ def one(warm: Path, home: Path, country: str, revised: Path, log: Path) -> dict:
                 raise RuntimeError(f"no verdict on {page} after 30 minutes; see {log}")
             time.sleep(0.25)
         seconds = time.perf_counter() - start
+        # Not timed: the run's last checks after the report, so that stopping the portal interrupts nothing.
+        while _upload_state(home) in ("queued", "running"):
+            time.sleep(0.5)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=120)

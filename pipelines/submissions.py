@@ -22,25 +22,27 @@ def pending(paths: Paths, countries: list[str] | None = None) -> list[Receipt]:
 
 
 def status_rows(paths: Paths, countries: list[str] | None = None) -> list[dict]:
-    rows = []
-    for r in all_receipts(paths, countries):
-        doc = None
-        f = findings_path(paths, r)
-        if f.is_file():
-            doc = json.loads(f.read_text())
-        counts = (doc or {}).get("counts", {})
-        rows.append({
-            "submission_id": r.submission_id,
-            "country": r.country,
-            "file_name": r.file_name,
-            "sha256": r.sha256,
-            "received_at": r.received_at,
-            "state": "pending" if doc is None else ("published" if doc.get("published") else "processed"),
-            "verdict": None if doc is None else doc["verdict"],
-            "errors": counts.get("error") if doc else None,
-            "warnings": counts.get("warning") if doc else None,
-        })
-    return rows
+    return [status_row(paths, r) for r in all_receipts(paths, countries)]
+
+
+def status_row(paths: Paths, r: Receipt) -> dict:
+    """One submission as `mnr status --json` shows it."""
+    doc = None
+    f = findings_path(paths, r)
+    if f.is_file():
+        doc = json.loads(f.read_text())
+    counts = (doc or {}).get("counts", {})
+    return {
+        "submission_id": r.submission_id,
+        "country": r.country,
+        "file_name": r.file_name,
+        "sha256": r.sha256,
+        "received_at": r.received_at,
+        "state": "pending" if doc is None else ("published" if doc.get("published") else "processed"),
+        "verdict": None if doc is None else doc["verdict"],
+        "errors": counts.get("error") if doc else None,
+        "warnings": counts.get("warning") if doc else None,
+    }
 
 
 def run_tags(countries: list[str], submission_ids: list[str], trigger: str) -> dict[str, str]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from django.http import Http404
 
+from pipelines.ingest.archive import read_receipt
 from pipelines.settings import paths
-from pipelines.submissions import status_rows
+from pipelines.submissions import status_row, status_rows
 
 
 def may_see(user, row: dict) -> bool:
@@ -59,12 +60,18 @@ def visible_submissions(user) -> list[dict]:
 def submission_for(user, submission_id: str) -> dict:
     """The submission if the user may see it; otherwise 404, exactly as for one that does not exist."""
     country = submission_id.split("-", 1)[0]
-    if not (len(country) == 3 and country.isalpha() and country.isupper()):
+    if not (len(country) == 3 and country.isalpha() and country.isupper()) or "/" in submission_id \
+            or submission_id.startswith(".") or ".." in submission_id:
         raise Http404("no such submission")
-    for r in _rows(user, [country]):
-        if r["submission_id"] == submission_id:
-            return r
-    raise Http404("no such submission")
+    # Only this submission's receipt and findings are read (a country's page is opened every few seconds while
+    # its file is checked).
+    receipt = read_receipt(paths().submission_dir(country, submission_id))
+    if receipt is None or receipt.submission_id != submission_id:
+        raise Http404("no such submission")
+    row = status_row(paths(), receipt)
+    if not may_see(user, row):
+        raise Http404("no such submission")
+    return row
 
 
 def may_see_upload(user, upload) -> bool:
