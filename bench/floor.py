@@ -16,9 +16,16 @@ BENCH = Path(__file__).resolve().parent
 SEEDS = BENCH.parent / "seeds"
 
 
+def norm_label_sql(column: str) -> str:
+    """The DuckDB body of the dbt macro norm_label (dbt_project/macros/norm_label.sql) on this column."""
+    macro = (BENCH.parent / "dbt_project" / "macros" / "norm_label.sql").read_text()
+    body = macro.split("macro default__norm_label(col) -%}")[1].split("{%- endmacro")[0].strip()
+    return body.replace("{{ col }}", column)
+
+
 def run_floor(data_dir: Path, database: Path) -> dict:
     sql = (BENCH / "floor.sql").read_text().replace("@DATA@", str(Path(data_dir).resolve())) \
-        .replace("@SEEDS@", str(SEEDS))
+        .replace("@SEEDS@", str(SEEDS)).replace("@NORM_LABEL@", norm_label_sql("x"))
     start = time.perf_counter()
     with duckdb.connect(str(database)) as con:
         con.execute(sql)

@@ -5,11 +5,10 @@
 -- country a verdict and writes published.observations (DESIGN.md section 4) for the countries without errors,
 -- with primary suppression of small child person counts. It knows each format's columns in advance, which is
 -- what makes it a floor: no header detection, no lineage beyond row numbers, no reports.
--- bench/floor.py substitutes @DATA@ and @SEEDS@ and runs it.
+-- bench/floor.py substitutes @DATA@, @SEEDS@ and @NORM_LABEL@ and runs it.
 
--- norm_label: the same rule as dbt_project/macros/norm_label.sql.
-create or replace macro norm_label(x) as trim(regexp_replace(replace(regexp_replace(strip_accents(lower(x)),
-    '[\x{064B}-\x{065F}\x{0670}\x{0640}]', '', 'g'), '%', ' percent '), '[^0-9a-z\x{0600}-\x{06FF}]+', ' ', 'g'));
+-- norm_label: the DuckDB body of dbt_project/macros/norm_label.sql, on x.
+create or replace macro norm_label(x) as @NORM_LABEL@;
 
 create schema if not exists reference;
 create or replace table reference.indicators as

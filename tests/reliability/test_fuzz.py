@@ -15,7 +15,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO
+from labels import macro_sql
 from pipelines.ingest.layout import RECORD_COLUMNS, extract_records, parse_number
 from pipelines.ingest.readers import read_tables
 from pipelines.quality.findings import Finding
@@ -94,9 +94,7 @@ def test_sdmx_csv_headers_never_crash(tmp_path, first, sep, header, rows):
 
 
 def _macro_sql() -> str:
-    macro = (REPO / "dbt_project" / "macros" / "norm_label.sql").read_text()
-    return macro.split("macro default__norm_label(col) -%}")[1].split("{%- endmacro")[0].strip().replace(
-        "{{ col }}", "?")
+    return macro_sql("default", "?")
 
 
 # The scripts labels are written in (DESIGN.md section 4: English, French, Spanish, Portuguese, Arabic), with

@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from labels import hostile_labels, macro_sql, seed_labels
 from pipelines.reference import alias_rows, closest_labels, indicators, normalise_label, read_seed
 
 REPO = Path(__file__).resolve().parents[2]
@@ -86,9 +87,7 @@ LABELS = ["Année", "  CJ_Prosecutions ", "Poursuites engagées", "أنثى", "�
 
 
 def test_python_and_dbt_normalise_labels_the_same_way():
-    macro = (REPO / "dbt_project" / "macros" / "norm_label.sql").read_text()
-    body = macro.split("macro default__norm_label(col) -%}")[1].split("{%- endmacro")[0].strip()
-    sql = body.replace("{{ col }}", "?")
+    sql = macro_sql("default", "?")
     con = duckdb.connect()
     for label in LABELS:
         assert con.execute(f"select {sql}", [label]).fetchone()[0] == normalise_label(label), label
@@ -97,3 +96,28 @@ def test_python_and_dbt_normalise_labels_the_same_way():
 def test_closest_labels_suggest_codes():
     assert closest_labels("indicator", "Convictons")[0].endswith("(CJ_CONVICTIONS)")
     assert closest_labels("indicator", "zzzzzz") == []
+
+
+# ---------------------------------------------------------------------------------------- one rule of matching
+def _duckdb_norm(texts: list[str]) -> list[str]:
+    with duckdb.connect() as con:
+        return con.execute(f"select list_transform(?, lambda s: {macro_sql('default', 's')})",
+                           [texts]).fetchone()[0]
+
+
+def test_duckdb_normalises_every_seed_label_as_python_does():
+    labels = sorted(seed_labels())
+    assert len(labels) > 4000
+    assert [(t, k) for t, k in zip(labels, _duckdb_norm(labels)) if k != normalise_label(t)] == []
+
+
+def test_duckdb_normalises_every_character_and_hostile_string_as_python_does():
+    texts = hostile_labels()
+    assert [(t, k) for t, k in zip(texts, _duckdb_norm(texts)) if k != normalise_label(t)] == []
+
+
+def test_arabic_punctuation_separates_words_and_both_percent_signs_read_percent():
+    assert normalise_label("كوريا، جمهورية كوريا") == normalise_label("كوريا, جمهورية كوريا") == "كوريا جمهورية كوريا"
+    assert normalise_label("iccs 030223؛ المادة 23") == "iccs 030223 المادة 23"
+    assert normalise_label("٪") == normalise_label("%") == "percent"
+    assert normalise_label("مـــــدينة") == "مدينة" and normalise_label("ذَكَر") == "ذكر"
