@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 UV     := $(VENV)/bin/uv
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install manifest run test test-fast bench docs lock clean
+.PHONY: install manifest run test test-fast bench docs lock clean catalogue
 
 install: $(STAMP)
 
@@ -39,6 +39,11 @@ test: install
 
 test-fast: install
 	$(VENV)/bin/pytest tests/unit
+
+# The reference data (seeds/*.csv, edited by hand): codes unique and known, bounds, relations, every label
+# unambiguous and present in each language (seeds/README.md).
+catalogue: install
+	$(PY) -m pipelines.catalogue check
 
 bench: install
 	$(PY) bench/run.py
