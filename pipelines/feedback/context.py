@@ -169,6 +169,8 @@ def withheld_tables(conn: Db, country: str) -> list[list]:
 
 def gather(conn: Db, submission_id: str, country: str, findings: list[dict]) -> dict:
     return {
+        # each finding's message id and parameters, in the findings' order: the report says it in its language
+        "messages": [[f.get("message_id"), f.get("message_params")] for f in findings],
         "withheld": withheld_tables(conn, country),
         "rules": rule_table(conn, submission_id, findings),
         "charts": warned_series(conn, submission_id, country, findings),

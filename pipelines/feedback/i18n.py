@@ -72,6 +72,16 @@ def rule_name(lang: str, rule_id: str) -> str:
     return rule_id.replace("_", " ").capitalize()
 
 
+def finding_text(message_id: str, lang: str = "en", **params) -> str:
+    """A finding's message: the text 'finding.<message_id>' of messages/<lang>.json with its parameters. The rules
+    name the message and give the parameters (pipelines/quality/findings.py: message); the English text is the
+    findings document's, a report in another language reads the same message in its own. A parameter `closest`
+    (the known labels nearest to an unknown one) is said after the message."""
+    messages = catalogue(lang)
+    text = messages[f"finding.{message_id}"].format(**params)
+    return text + messages["finding.closest_known"].format(labels=params["closest"]) if params.get("closest") else text
+
+
 def code_label(lang: str, code: str) -> str:
     return catalogue(lang).get(f"code.{code}", code)
 

@@ -102,15 +102,25 @@ def mask_small(text, indicator_code: str | None, withhold: bool = False):
     return _NUMBER.sub(sub, str(text))
 
 
-def _shareable(f: dict, withheld=frozenset()) -> dict:
+QUOTED_PARAMS = frozenset({"value", "closest"})
+
+
+def _shareable(f: dict, withheld=frozenset(), lang: str = "en", said=None) -> dict:
     """A finding as the shared report shows it: values, expected values and quoted text masked; every number
-    withheld for a count about children whose table has a cell suppressed at publication."""
+    withheld for a count about children whose table has a cell suppressed at publication. said: the message's
+    id and parameters (JSON), to say it in lang; the parameters that quote the file (the value as written, the
+    labels nearest to it) are masked as quoted text is, the others never hold an observed value (checks.py)."""
     code = f.get("indicator_code")
     hide = (code, f.get("time_period")) in withheld
     g = dict(f)
     g["value"], g["expected"] = mask_small(f.get("value"), code, hide), mask_small(f.get("expected"), code, hide)
-    g["message"] = re.sub(r"'([^']*)'", lambda m: "'" + mask_small(m.group(1), code, hide) + "'",
-                          f.get("message") or "")
+    message_id, params = said or (None, None)
+    if message_id and params is not None:
+        g["message"] = i18n.finding_text(message_id, lang, **{
+            k: mask_small(v, code, hide) if k in QUOTED_PARAMS else v for k, v in json.loads(params).items()})
+    else:
+        g["message"] = re.sub(r"'([^']*)'", lambda m: "'" + mask_small(m.group(1), code, hide) + "'",
+                              f.get("message") or "")
     return g
 
 
@@ -150,8 +160,10 @@ def render_report(doc: dict, context: dict | None, lang: str = "en") -> str:
     context = context or {"rules": [], "charts": [], "completeness": [], "published": []}
     t = i18n.translator(lang)
     withheld = {tuple(k) for k in context.get("withheld", ())}
-    folded = [f for f in doc["findings"] if f["rule_id"] not in i18n.FOLDED_RULES]
-    groups = collapse([_shareable(f, withheld) for f in folded])
+    said = context.get("messages") or []
+    said = said if len(said) == len(doc["findings"]) else [None] * len(doc["findings"])
+    groups = collapse([_shareable(f, withheld, lang, s) for f, s in zip(doc["findings"], said)
+                       if f["rule_id"] not in i18n.FOLDED_RULES])
     charts = [{**c, "svg": series_svg(c["points"], f"{c['indicator_code']} {c['breakdown']}")}
               for c in context["charts"]]
     return with_policy(_env.get_template("report.html.j2").render(

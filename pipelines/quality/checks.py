@@ -12,8 +12,8 @@ intermediate.int_observations_mapped, taken by gate.run_stages):
   _series  per submission: its own observations plus the country's published ones for keys it does not give,
            i.e. the country's series as it will read once the submission is published
 A rule's query selects: submission_id, source_ref, indicator_code, time_period, obs_key, failed, value,
-expected, message. Messages never contain an observed value (values go in value/expected, which the shared
-report masks where a small count about children must not be echoed).
+expected, and its message's parameters (SqlCheck.params). Messages never contain an observed value (values go
+in value/expected, which the shared report masks where a small count about children must not be echoed).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from pipelines import schema
 from pipelines.publish.publish import DDL as PUBLISHED_DDL
-from pipelines.quality.findings import Finding
+from pipelines.quality.findings import Finding, message
 from pipelines.quality.store import RuleResult
 from pipelines.warehouse import Db
 
@@ -34,6 +34,10 @@ class SqlCheck:
     severity: str
     description: str   # what the rule checks, in plain words (the report's per-rule table)
     sql: str
+    # The message is finding.<rule_id> of pipelines/feedback/messages/, with these columns of the query as its
+    # parameters; None: the query gives the text itself in a column `message` (the relations of the seed
+    # indicator_relations.csv, whose messages are that seed's).
+    params: tuple[str, ...] | None = ()
 
 
 KEY = ", ".join(schema.KEY)
@@ -109,17 +113,20 @@ def run_checks(
         for sid, n, n_failed in conn.execute(
                 "select submission_id, count(*), count(*) filter (where failed) from _units group by 1").fetchall():
             stats[sid] = [n, n_failed]
+        said = ["message"] if check.params is None else list(check.params)
         units = conn.execute(
-            """select u.submission_id, u.value, u.expected, u.message, u.indicator_code, u.time_period,
-                      u.obs_key, u.source_ref, m.sheet, m.file_row, m.value_column
+            f"""select u.submission_id, u.value, u.expected, u.indicator_code, u.time_period,
+                      u.obs_key, u.source_ref, m.sheet, m.file_row, m.value_column{"".join(f", u.{c}" for c in said)}
                from _units u left join _mapped m
                    on m.submission_id = u.submission_id and m.source_ref = u.source_ref
                where u.failed
                order by u.submission_id, m.sheet nulls first, m.file_row nulls first, u.obs_key"""
         ).fetchall()
-        for sid, value, expected, message, code, year, key, ref, sheet, row, column in units:
+        for sid, value, expected, code, year, key, ref, sheet, row, column, *said in units:
+            text = ({"message": said[0]} if check.params is None
+                    else message(check.rule_id, **{p: _fmt(v) for p, v in zip(check.params, said)}))
             rows.append((sid, countries[sid], Finding(
-                rule_id=check.rule_id, level=check.level, severity=check.severity, message=message,
+                rule_id=check.rule_id, level=check.level, severity=check.severity, **text,
                 sheet=sheet, row=row, column=column, value=_fmt(value), expected=_fmt(expected),
                 indicator_code=code, time_period=year, obs_key=key, source_ref=ref,
             )))

@@ -66,9 +66,7 @@ def _cell(group: str, code: str, cell: str) -> str:
     return " and ".join(f"{cell}.{c} = coalesce({group}.{c}, {code})" for c in ("sex", "age", "offence"))
 
 
-_NAMES = {"sex": ("sex", "The total for both sexes (sex _T)", "unknown sex (_U)"),
-          "age": ("age", "The total for all ages", "unknown age (_U)"),
-          "offence": ("offence", "The total of an offence category", None)}
+_NAMES = {"sex": ("sex", "unknown sex (_U)"), "age": ("age", "unknown age (_U)"), "offence": ("offence", None)}
 
 
 def _sum_check(dim: str, gap: bool) -> SqlCheck:
@@ -76,14 +74,11 @@ def _sum_check(dim: str, gap: bool) -> SqlCheck:
     exactly (with _U when given) they must add up to it (an error); where they do not, their sum must not
     exceed it (an error), and (gap=True, the warning) a sum short of the total by what unknown sex or age
     would fill is shown as that gap."""
-    what, total_name, unknown = _NAMES[dim]
+    what, unknown = _NAMES[dim]
     if gap:
         failed = "p.parts_sum < t.obs_value - 1e-9"
         expected = (f"p.members || ' = ' || quality.num(p.parts_sum) || ', {unknown.split(' (')[0]} ' || "
                     f"quality.num(t.obs_value - p.parts_sum)")
-        message = (f"The parts add up to less than {total_name[0].lower() + total_name[1:]}: the difference is "
-                   f"read as persons of {unknown.split(' (')[0]}, not recorded. If so, nothing needs to be done "
-                   "(or send it as a row with _U); otherwise correct the total or the parts.")
         which = "r.gap_unknown"
         rule_id, severity = f"{dim.upper()}_GAP", "warning"
         description = f"Where no {unknown} is given, the parts of a total given by {what} fall short of it only " \
@@ -92,12 +87,6 @@ def _sum_check(dim: str, gap: bool) -> SqlCheck:
         failed = ("case when r.complete then abs(t.obs_value - p.parts_sum) > 1e-9 "
                   "else p.parts_sum > t.obs_value + 1e-9 end")
         expected = "p.members || ' = ' || quality.num(p.parts_sum)"
-        fix = {"sex": "if some persons are of unknown sex, add a row with sex _U for them",
-               "age": "persons of unknown age go in a row with age _U",
-               "offence": "each offence code counts part of its parent (seeds/cl_offence.csv)"}[dim]
-        message = (f"{total_name} does not agree with its parts by {what} for the same year and breakdown: parts "
-                   f"that make up the whole total must add up to it, and parts never exceed it. Correct the total "
-                   f"or the parts; {fix}.")
         which = "true"
         rule_id, severity = f"{dim.upper()}_SUM", "error"
         description = {"sex": "Females + males (+ unknown sex) add up to the total, or do not exceed it where no "
@@ -123,7 +112,7 @@ def _sum_check(dim: str, gap: bool) -> SqlCheck:
         group by i.submission_id, i.indicator_code, i.time_period, i.sex, i.age, i.offence, i.rel
     )
     select t.submission_id, t.source_ref, t.indicator_code, t.time_period, t.obs_key,
-           {failed} as failed, t.obs_value as value, {expected} as expected, '{message.replace("'", "''")}' as message
+           {failed} as failed, t.obs_value as value, {expected} as expected
     from inst r
     join p on p.submission_id = r.submission_id and p.indicator_code = r.indicator_code
         and p.time_period = r.time_period and p.rel = r.rel and p.sex is not distinct from r.sex
@@ -162,6 +151,7 @@ def _le(rel: dict) -> SqlCheck:
         where l.indicator_code = '{lhs}' and l.obs_value is not null and r.obs_value is not null
           and (l.origin = 'submission' or r.origin = 'submission')
         """,
+        params=None,
     )
 
 
@@ -190,6 +180,7 @@ def _requires(rel: dict) -> SqlCheck:
             and f.indicator_code = '{flag}' and f.sex in ('_T', '_Z') and f.age in ('_T', '_Z')
             and f.offence in ('_T', '_Z')
         """,
+        params=None,
     )
 
 
@@ -201,10 +192,7 @@ RATE_WITHOUT_DENOMINATOR = SqlCheck(
            not exists (select 1 from _series p where p.submission_id = s.submission_id
                        and p.time_period = s.time_period and p.indicator_code = 'CTX_CHILD_POP'
                        and p.obs_value > 0 and p.sex in ('_T', '_Z') and p.age in ('_T', 'Y0T17')) as failed,
-           s.obs_value as value, 'CTX_CHILD_POP for ' || s.time_period as expected,
-           'This rate per 100,000 children has no child population (CTX_CHILD_POP) for the same year, in this file '
-           || 'or in your published data, so it cannot be checked or recomputed. Add a row with CTX_CHILD_POP for '
-           || 'this year (the population aged 0-17 used to compute the rate).' as message
+           s.obs_value as value, 'CTX_CHILD_POP for ' || s.time_period as expected
     from _sub s
     where s.unit_measure = 'RATE_100000' and s.obs_value is not null
     """,

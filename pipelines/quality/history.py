@@ -43,12 +43,10 @@ YOY_CHANGE = SqlCheck(
            case when current_is_new then cur else prev end as value,
            'within ±' || quality.num(tol) || '% of ' || case when current_is_new then quality.num(prev) || ' (' || (time_period - 1)
                                                      else quality.num(cur) || ' (' || time_period end || ')' as expected,
-           'The value changes by more than the ' || quality.num(tol) || '% this indicator normally allows from one year to '
-           || 'the next (' || (time_period - 1) || ' to ' || time_period || '). Check the figure; if it is right, '
-           || 'explain the change in the comment column of this row when you next submit it, and the warning '
-           || 'will show as acknowledged.' as message
+           quality.num(tol) as tolerance, (time_period - 1) as previous_year, time_period as year
     from pairs
     """,
+    params=("tolerance", "previous_year", "year"),
 )
 
 # Years a series can span (the rules refuse years before 1990 or after this year): a fixed range joined to each
@@ -75,12 +73,10 @@ SERIES_HOLE = SqlCheck(
                            and m.indicator_code = y.indicator_code and m.time_period = y.year and m.sex = y.sex
                            and m.age = y.age and m.offence = y.offence) as failed,
            cast(null as double precision) as value, 'a value for every year ' || y.first || '–' || y.last as expected,
-           'There is no value for ' || y.year || ' in the series ' || y.indicator_code
-           || ' (sex ' || y.sex || ', age ' || y.age || ', offence ' || y.offence || '), which has values from '
-           || y.first || ' to ' || y.last || ' in this file and your published data. Add the year; if no figure '
-           || 'exists, write .. in the value cell so it is recorded as not available.' as message
+           y.year, y.sex, y.age, y.offence, y.first, y.last
     from years y
     """,
+    params=("year", "indicator_code", "sex", "age", "offence", "first", "last"),
 )
 
 REVISED_VALUE = SqlCheck(
@@ -89,10 +85,7 @@ REVISED_VALUE = SqlCheck(
     sql="""
     select s.submission_id, s.source_ref, s.indicator_code, s.time_period, s.obs_key,
            abs(s.obs_value - p.obs_value) > 1e-9 as failed, s.obs_value as value,
-           quality.num(p.obs_value) || ' (published from ' || p.submission_id || ')' as expected,
-           'This value revises one already published for the same indicator, year and breakdown. If it is a '
-           || 'correction, say why in the comment column of this row; the new value replaces the published one '
-           || 'and the earlier value stays in the history and in earlier releases.' as message
+           quality.num(p.obs_value) || ' (published from ' || p.submission_id || ')' as expected
     from _sub s join _pub p on p.ref_area = s.ref_area and p.obs_key = s.obs_key and p.submission_id <> s.submission_id
     where s.obs_value is not null and p.obs_value is not null
     """,
@@ -114,9 +107,7 @@ FAR_FROM_PUBLISHED = SqlCheck(
            h.med > 0 and (s.obs_value > {FAR_FACTOR} * h.med or s.obs_value < h.med / {FAR_FACTOR})
                and not (s.indicator_type = 'count' and abs(s.obs_value - h.med) < {MIN_COUNT_CHANGE}) as failed,
            s.obs_value as value,
-           'near ' || quality.num(h.med) || ' (median of ' || h.n || ' published years)' as expected,
-           'This value is far from the values your country published for other years of the same series. '
-           || 'Please check it; nothing needs to change if it is right.' as message
+           'near ' || quality.num(h.med) || ' (median of ' || h.n || ' published years)' as expected
     from _sub s join hist h using (submission_id, obs_key)
     where s.obs_value is not null and h.n >= {FAR_MIN_YEARS}
       and s.indicator_type in ('count', 'rate', 'duration', 'amount')
@@ -150,10 +141,7 @@ RATE_IMPLAUSIBLE = SqlCheck(
     select s.submission_id, s.source_ref, s.indicator_code, s.time_period, s.obs_key,
            s.obs_value > 100000 or (s.obs_value > 0 and s.obs_value * p.pop / 100000 < 1) as failed,
            s.obs_value as value,
-           'between ' || quality.num(100000 / p.pop) || ' and 100000 for a child population of ' || quality.num(p.pop) as expected,
-           'This rate per 100,000 children is not possible with the child population of the same year '
-           || '(your CTX_CHILD_POP, or the reference estimate where you give none): it means more children than live in the country, or less than one person. Check that '
-           || 'the value is a rate per 100,000 children and not a count or a percentage.' as message
+           'between ' || quality.num(100000 / p.pop) || ' and 100000 for a child population of ' || quality.num(p.pop) as expected
     from _sub s join pop p using (submission_id, time_period)
     where s.unit_measure = 'RATE_100000' and s.obs_value is not null
     """,
@@ -166,10 +154,7 @@ CHILD_COUNT_ABOVE_POPULATION = SqlCheck(
     sql=f"""
     with pop as ({_POP})
     select s.submission_id, s.source_ref, s.indicator_code, s.time_period, s.obs_key,
-           s.obs_value > p.pop as failed, s.obs_value as value, 'at most ' || quality.num(p.pop) as expected,
-           'This count of children is larger than the child population of the same year (your CTX_CHILD_POP, '
-           || 'or the reference estimate where you give none). '
-           || 'Check the figure and its unit (a count of children, not of reports or contacts).' as message
+           s.obs_value > p.pop as failed, s.obs_value as value, 'at most ' || quality.num(p.pop) as expected
     from _sub s join pop p using (submission_id, time_period)
     where s.is_child_person_count and s.obs_value is not null
     """,

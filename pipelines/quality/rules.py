@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from pipelines.quality.findings import Finding
+from pipelines.quality.findings import Finding, message
 from pipelines.quality.store import RuleResult
 from pipelines.reference import closest_labels, indicators, read_seed
 from pipelines.warehouse import Db
@@ -31,75 +31,61 @@ class Rule:
     field: str                 # the file column the finding points at
     where: str                 # SQL condition on int_observations_mapped m
     value: str                 # SQL expression: the offending value as written
-    message: str               # plain language; {value} is filled in
     expected: str = ""
     label_kind: str | None = None   # suggest the closest known labels of this kind
     level: int = 1
     description: str = ""           # what the rule checks (the report's per-rule table); units are cells
 
 
-def _unknown(field: str, mapped: str, kind: str, what: str, example: str) -> Rule:
+def _unknown(field: str, mapped: str, kind: str, what: str) -> Rule:
     return Rule(
         rule_id=f"UNKNOWN_{field.upper()}", severity="error", field=field,
         where=f"m.{field}_raw is not null and m.{mapped} is null",
         value=f"m.{field}_raw",
-        message=f"'{{value}}' is not a known {what}. Use a code or label from the template, e.g. {example}.",
         label_kind=kind, description=f"Every {what} in the file is known (a code or label from the template).",
     )
 
 
 RULES: list[Rule] = [
-    _unknown("indicator", "indicator_code", "indicator", "indicator", "CJ_PROSECUTIONS or 'Persons prosecuted for OCSEA offences'"),
-    _unknown("sex", "sex", "sex", "sex code", "F, M, _T (total) or _U (unknown)"),
-    _unknown("age", "age", "age", "age band", "Y0T17 (under 18), Y14T15, _T (total)"),
-    _unknown("offence", "offence", "offence", "offence code", "030221 (child sexual abuse material), 030223 (grooming), _T"),
-    _unknown("obs_status", "obs_status", "obs_status", "observation status", "A (normal), P (provisional), E (estimated)"),
+    _unknown("indicator", "indicator_code", "indicator", "indicator"),
+    _unknown("sex", "sex", "sex", "sex code"),
+    _unknown("age", "age", "age", "age band"),
+    _unknown("offence", "offence", "offence", "offence code"),
+    _unknown("obs_status", "obs_status", "obs_status", "observation status"),
     Rule(
         rule_id="UNKNOWN_UNIT", severity="error", field="unit",
         where="m.unit_raw is not null and m.unit_given is null", value="m.unit_raw",
-        message="'{value}' is not a known unit. Leave the unit empty or use the catalogue's unit (NUMBER, PERSONS, PCNT, ...).",
         label_kind="unit", description="Every unit in the file is known.",
     ),
     Rule(
         rule_id="UNKNOWN_REF_AREA", severity="error", field="ref_area",
         where="m.ref_area_raw is not null and m.ref_area is null", value="m.ref_area_raw",
-        message="'{value}' is not a known country. Use the ISO 3166-1 alpha-3 code (e.g. KEN) or leave the column out.",
         label_kind="ref_area", description="Every country in the file is known.",
     ),
     Rule(
         rule_id="UNKNOWN_OBS_FLAG", severity="error", field="obs_flag",
         where="m.obs_flag is not null and m.obs_status is null", value="m.obs_flag",
-        message="'{value}' is not a known observation flag. Use Eurostat's flags (p provisional, e estimated, "
-                "b break in series, c confidential, u low reliability, d definition differs, n not significant, "
-                "z not applicable, r revised, s estimate, f forecast) or leave the flag empty.",
         description="Every observation flag in the file is known.",
     ),
     Rule(
         rule_id="UNKNOWN_OBS_CONF", severity="error", field="obs_conf",
         where="m.obs_conf_raw is not null and m.obs_conf is null", value="m.obs_conf_raw",
-        message="'{value}' is not a known confidentiality status. Use SDMX CL_CONF_STATUS: F (free), C "
-                "(confidential), D (secondary confidentiality), N (not for publication) or S.",
         description="Every confidentiality status in the file is known.",
     ),
     Rule(
         rule_id="MISSING_INDICATOR", severity="error", field="indicator",
         where="m.indicator_raw is null and m.value_state <> 'missing'", value="m.value_raw",
-        message="The value '{value}' has no indicator. Fill in the indicator column for this row.",
         description="Every value has an indicator.",
     ),
     Rule(
         rule_id="BAD_YEAR", severity="error", field="time_period",
         where=f"m.time_period is null or m.time_period < {FIRST_YEAR} or m.time_period > {{this_year}}",
         value="m.time_period_raw",
-        message="'{value}' is not a valid reference year. Write the year as four digits between "
-                f"{FIRST_YEAR} and the current year (e.g. 2023).",
         expected=f"'{FIRST_YEAR}–' || {{this_year}}", description="Every reference year is a valid year.",
     ),
     Rule(
         rule_id="NON_NUMERIC_VALUE", severity="error", field="value",
         where="m.value_state = 'text' and m.obs_value is null and m.indicator_code is not null", value="m.value_raw",
-        message="'{value}' is not a number. Write the number only (e.g. 1297 or 12.5); leave the cell empty or write "
-                "'..' when there is no value, and put remarks in the comment column.",
         description="Every value is a number or a recognised 'no value' marker.",
     ),
     Rule(
@@ -107,8 +93,6 @@ RULES: list[Rule] = [
         where="m.unit_given is not null and m.unit_measure is not null and m.unit_given <> m.unit_measure "
               "and not (m.unit_given in ('NUMBER', 'PERSONS') and m.unit_measure in ('NUMBER', 'PERSONS'))",
         value="m.unit_raw",
-        message="The unit '{value}' does not agree with the indicator's unit. Check that the value is the right "
-                "measure (a count is not a percentage) and use the catalogue's unit.",
         expected="m.unit_measure", description="Every unit given agrees with the indicator's unit.",
     ),
     *[
@@ -117,8 +101,6 @@ RULES: list[Rule] = [
             where=f"m.indicator_code is not null and m.{field} is not null and m.{field} not in ('_T', '_Z') "
                   f"and position('{token}' in coalesce(m.disaggregations, '')) = 0",
             value=f"m.{field}_raw",
-            message=f"This indicator is not broken down by {field}: '{{value}}' cannot be used. Give the total only "
-                    f"(leave the {field} column empty).",
             description=f"Breakdowns by {field} are used only for indicators that have them.",
         )
         for field, token in (("sex", "SEX"), ("age", "AGE"), ("offence", "OFF"))
@@ -161,11 +143,11 @@ def run_rules(
                 if value not in suggestions:
                     suggestions[value] = "; ".join(closest_labels(rule.label_kind, value))
                 exp = suggestions[value] or None
-                message = rule.message.format(value=value) + (f" Closest known: {exp}." if exp else "")
+                text = message(rule.rule_id, value=value, closest=exp)
             else:
-                message = rule.message.format(value=value if value is not None else "")
+                text = message(rule.rule_id, value=value)
             out.append((sid, country, Finding(
-                rule_id=rule.rule_id, level=rule.level, severity=rule.severity, message=message,
+                rule_id=rule.rule_id, level=rule.level, severity=rule.severity, **text,
                 sheet=sheet, row=row, column=value_column if rule.field == "value" else column,
                 value=None if value is None else str(value), expected=exp, indicator_code=code, time_period=year,
             )))
@@ -328,9 +310,7 @@ def _duplicates(conn, submission_ids):
         # shared report masks where a small count about children must not be echoed.
         out.append((sid, country, Finding(
             rule_id="DUPLICATE_KEY", level=1, severity="info" if same else "error",
-            message=(f"This value repeats the one at {first_ref} (same indicator, year and breakdown)"
-                     + (" with the same value; it was counted once." if same else
-                        " with a different value (see expected). Keep one row per indicator, year and breakdown.")),
+            **message("DUPLICATE_KEY_SAME" if same else "DUPLICATE_KEY", first_ref=first_ref),
             sheet=sheet, row=row, column=col, value=raw,
             expected=None if same else f"{first_value:.15g}" if isinstance(first_value, float) else str(first_value),
             indicator_code=code, time_period=year,
@@ -389,16 +369,14 @@ def _completeness(conn, submission_ids):
                     out.append((sid, country, Finding(
                         rule_id="REQUIRED_NOT_COVERED", level=1, severity="warning", indicator_code=code,
                         time_period=year,
-                        message=f"{code} ({indicators()[code]['indicator_name']}) is required of your country but "
-                                f"has no value for {year}, in this file or in your published data. Add it, or "
-                                f"write .. as its value with a comment saying why it is not available.",
+                        **message("REQUIRED_NOT_COVERED", code=code, name=indicators()[code]["indicator_name"],
+                                  year=year),
                     )))
         missing = [c for c in core if c not in codes]
         for code in missing:
             out.append((sid, country, Finding(
                 rule_id="NOT_COVERED", level=1, severity="info", indicator_code=code,
-                message=f"The file has no value for {code} ({indicators()[code]['indicator_name']}). "
-                        "Add it if your country collects it.",
+                **message("NOT_COVERED", code=code, name=indicators()[code]["indicator_name"]),
             )))
         failed_required = sum(1 for s, _, f in out if s == sid and f.rule_id == "REQUIRED_NOT_COVERED")
         results += [

@@ -22,6 +22,8 @@ alter table quality.findings add column if not exists acknowledged boolean defau
 alter table quality.findings add column if not exists acknowledgement varchar;
 alter table quality.findings add column if not exists obs_key varchar;
 alter table quality.findings add column if not exists source_ref varchar;
+alter table quality.findings add column if not exists message_id varchar;
+alter table quality.findings add column if not exists message_params varchar;
 create table if not exists quality.rule_results (
     submission_id varchar not null, stage varchar not null, rule_id varchar not null, level integer not null,
     severity varchar not null, description varchar not null, units integer not null, failed integer not null

@@ -109,3 +109,61 @@ def test_coverage_notes_are_one_line_and_published_values_are_all_shown():
 ])
 def test_the_language_of_a_file_is_told_from_its_headers_and_labels(texts, lang):
     assert i18n.file_language(texts) == lang
+
+
+# ------------------------------------------------------------------------------------------ findings' messages
+def _fields(text: str) -> set[str]:
+    import string
+
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_every_finding_message_has_the_same_parameters_in_every_language():
+    en = i18n.catalogue("en")
+    ids = [k for k in en if k.startswith("finding.")]
+    assert len(ids) > 30
+    for lang in i18n.LANGUAGES:
+        other = json.loads((i18n.MESSAGES / f"{lang}.json").read_text())
+        for key in ids:
+            assert _fields(other[key]) == _fields(en[key]), (lang, key)
+            # a value quoted from the file stays quoted, so the report masks it in every language
+            assert ("'{value}'" in other[key]) == ("'{value}'" in en[key]), (lang, key)
+
+
+def test_rules_name_their_messages_and_the_report_says_them_in_its_language():
+    """The rules store a message id with parameters (quality.findings); the English text is the findings
+    document's, and a French or Arabic report says the same finding in its own words, its parameters filled in."""
+    conn = scenario()
+    add_rows = __import__("quality_db").add
+    add_rows(conn, [{"sid": "S1", "country": "KEN", "row": 10, "indicator": "CJ_PROSECUTIONS", "year": 2021,
+                     "value": "about 60"}])
+    decide(conn, [("S1", "KEN")])
+    doc, context = _doc_and_context(conn, "S1")
+    by_rule = {(f["rule_id"], f["indicator_code"]): f for f in findings_for(conn, "S1")}
+    yoy, text = by_rule["YOY_CHANGE", "CJ_PROSECUTIONS"], by_rule["NON_NUMERIC_VALUE", "CJ_PROSECUTIONS"]
+    assert yoy["message_id"] == "YOY_CHANGE" and json.loads(yoy["message_params"]) == {
+        "tolerance": "50", "previous_year": "2020", "year": "2021"}
+    assert yoy["message"] == i18n.finding_text("YOY_CHANGE", tolerance="50", previous_year="2020", year="2021")
+    assert yoy["message"].startswith("The value changes by more than the 50% this indicator normally allows")
+    assert json.loads(text["message_params"])["value"] == "about 60"
+    french = unescape(render_report(doc, context, "fr"))
+    assert "La valeur change de plus des 50 % que cet indicateur admet d'ordinaire d'une année à l'autre (2020 à 2021)" \
+        in french
+    assert "'about 60' n'est pas un nombre." in french and "is not a number" not in french
+    arabic = unescape(render_report(doc, context, "ar"))
+    assert "'about 60' ليس رقمًا." in arabic
+    # without the message ids (a report context from before them) the stored English text is shown
+    assert "is not a number" in unescape(render_report(doc, {**context, "messages": []}, "fr"))
+
+
+def test_a_small_count_quoted_in_a_message_is_masked_in_every_language():
+    conn = scenario()
+    __import__("quality_db").add(conn, [{"sid": "S1", "country": "KEN", "row": 11, "indicator": "CJ_VICTIMS_IDENTIFIED",
+                                         "year": 2021, "sex": "F", "age": "Y0T17", "value": "3 girls",
+                                         "column": "Victims"}])
+    decide(conn, [("S1", "KEN")])
+    doc, context = _doc_and_context(conn, "S1")
+    assert any(f["rule_id"] == "NON_NUMERIC_VALUE" and f["value"] == "3 girls" for f in doc["findings"])
+    for lang in i18n.LANGUAGES:
+        html = unescape(render_report(doc, context, lang))
+        assert "3 girls" not in html and "fewer than 5 girls" in html, lang
