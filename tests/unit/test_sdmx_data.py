@@ -267,7 +267,13 @@ def test_the_answer_is_streamed_in_chunks_and_never_holds_a_run_up(warehouse, mo
             r.db.raw.execute("select 1")            # its connection is closed
 
 
-def test_a_warehouse_with_nothing_published_yet_is_404(tmp_path):
+@pytest.fixture
+def on_duckdb(monkeypatch):
+    """The DuckDB warehouse, whichever of the module's warehouses is set up at the time."""
+    monkeypatch.setenv("MNR_DBT_TARGET", "duckdb")
+
+
+def test_a_warehouse_with_nothing_published_yet_is_404(tmp_path, on_duckdb):
     (tmp_path / "state").mkdir()
     duckdb.connect(str(tmp_path / "warehouse.duckdb")).close()   # the reference data loaded, say, nothing published
     for home in (tmp_path, tmp_path / "absent"):
@@ -276,7 +282,7 @@ def test_a_warehouse_with_nothing_published_yet_is_404(tmp_path):
         assert e.value.status == 404 and "nothing has been published" in e.value.message
 
 
-def test_while_a_run_holds_the_warehouse_the_last_copy_is_served_or_503(tmp_path):
+def test_while_a_run_holds_the_warehouse_the_last_copy_is_served_or_503(tmp_path, on_duckdb):
     path = _duckdb(tmp_path)
     connector = D.published_connector(Paths(tmp_path), 0.3)
     fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o640)
