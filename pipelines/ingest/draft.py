@@ -137,7 +137,7 @@ def draft_table(table: Table, country: str, file_name: str) -> Draft | None:
     _write_columns(state, columns, mapping, [headers[i] for i in sorted(years)])
     _write_constants(state, used, wide, country, table, header_idx, columns, mapping)
     unknown = _write_codes(state, columns, country, mapping)
-    _write_unused(state, columns, used, block)
+    _write_unused(state, [c for c in columns if c.index not in years], used, block)
     reasons += unknown
     if not reasons and mapping is not None:
         return None
@@ -367,7 +367,9 @@ def _write_unused(state: _State, columns: list[_Column], used: dict, block: list
             ignore.append(c.header)
             state.comments[("ignore", c.header)] = (
                 (c.evidence + "; " if c.evidence else "") + f"'{c.header}' is not read" + (
-                    f" (it holds {_sample(c.values)})" if c.values and not _numeric(c.values) else ""))
+                    # Never a number of the file (a small count must not be echoed): only texts.
+                    f" (it holds {_sample(c.values)})" if c.values and not any(re.search(r"\d", v) for v in c.values)
+                    else ""))
         state.keep_or_ignore.add(c.index)
     if keep:
         state.doc["keep"] = keep
@@ -465,7 +467,7 @@ def _emit(state: _State, file_name: str, sheet: str | None, country: str, mappin
             for x in v:
                 line(2, f"- {_q(x)}", (key, x))
         elif key == "notes":
-            out.append("notes: " + _q(_clean(v)))
+            out.append("notes: " + _q(" ".join(str(v).split())))
         else:
             line(0, f"{key}: {_flow(v)}", (key,))
     return "\n".join(out) + "\n"

@@ -124,7 +124,9 @@ def build(states: list[list[dict]], child: bool, t, rate_bounds: dict | None = N
                 # Confidential in the file itself: a primary cell of any size (no flag says it is small).
                 v.primary = v.unflagged = True
             elif r.get("obs_conf") == "C":
-                v.primary = True
+                # Not a cell the file withheld itself (Eurostat's ': c'): the restricted layer has no value of
+                # it either, so there is nothing of it to protect, and it need not be 1 to suppress_max.
+                v.primary = not ("true_value" in r and r["true_value"] is None)
             elif r.get("obs_conf") == "D":
                 v.secondary = True
         hidden = {c for c, vid in vid_of.items() if a.versions[vid].suppressed}

@@ -22,7 +22,7 @@ import duckdb
 import psycopg
 import pytest
 
-from conftest import SAMPLES, warm_copy
+from conftest import FIXTURES, SAMPLES, warm_copy
 from labels import hostile_labels, macro_sql, seed_labels
 from pipelines.faults import WORKER_TAG
 from pipelines.reference import alias_rows, normalise_label, read_seed
@@ -39,6 +39,12 @@ MARTS = ["fct_observations", "fct_current_observations", "fct_derived_indicators
          "fct_capability_progress"]
 RELEASE_FILES = ["observations.csv", "observations.sdmx.csv", "derived_indicators.csv", "capability_coverage.csv",
                  "capability_progress.csv", "datapackage.json", "codelists/cl_indicator.csv"]
+# Files as agencies publish them (tests/fixtures/make_fixtures.py), so that the scope of every cell
+# (int_observations_mapped's out_of_scope: another country, an aggregate, a rate per inhabitants, an adult band),
+# the codes read at ingest (raw.codes) and the years written as spans go through Postgres too.
+AGENCY_FILES = [("eurostat_crim_off_cat.tsv", "BEL"), ("eurostat_crim_just_sex.tsv", "BEL"),
+                ("uncts_age_bands.csv", "PHL"), ("multi_country.csv", "UGA"), ("open_sdg_fiscal_years.csv", "IRL"),
+                ("eurostat_confidential.tsv", "ESP"), ("unicef_dw_sdmx10_labels_both.csv", "KEN")]
 ENV = ("MNR_HOME", "MNR_DAGSTER_PG_URL", "DAGSTER_HOME", "MNR_DUCKDB_PATH", "MNR_DBT_TARGET", "MNR_PG_DATABASE",
        "MNR_PG_QUERY_USER", "MNR_PG_QUERY_PASSWORD")
 
@@ -95,6 +101,8 @@ def every_sample_and_a_release() -> tuple[Path, str]:
     for f in sorted(SAMPLES.iterdir()):
         if f.is_file() and f.name[:3].isupper() and f.name[3] == "_":
             submit(p, f, f.name[:3])
+    for name, country in AGENCY_FILES:
+        submit(p, FIXTURES / "files" / name, country)
     assert run_pipeline(), "the pipeline processed nothing"
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
@@ -159,6 +167,17 @@ def test_verdicts_and_findings_are_the_same_on_postgres_and_duckdb(on_duckdb, on
     assert pg == duck
 
 
+def test_mapped_cells_and_their_scope_are_the_same_on_postgres_and_duckdb(on_duckdb, on_postgres, pg_database):
+    """int_observations_mapped on Postgres: every cell's codes, year and out_of_scope as on DuckDB."""
+    duck, pg = both(on_duckdb, pg_database, """
+        select submission_id, file_row, value_column, out_of_scope, ref_area, time_period, indicator_code, sex,
+               age, offence, obs_value, obs_status, obs_conf from intermediate.int_observations_mapped""")
+    assert pg == duck
+    assert {r[3] for r in pg} >= {None, "OTHER_COUNTRY", "AREA_AGGREGATE", "ADULT_AGE"}
+    assert {r[5] for r in pg if r[4] == "IRL"} == {2019, 2021}          # 2018/19 and 2020-2021
+    assert ("ESP", 2021, "F", 57.0, "Q", "C") in {(r[4], r[5], r[7], r[10], r[11], r[12]) for r in pg}
+
+
 @pytest.mark.parametrize("mart", MARTS)
 def test_marts_on_postgres_equal_duckdb_row_for_row(on_duckdb, on_postgres, pg_database, mart):
     with duckdb.connect(str(on_duckdb[0] / "warehouse.duckdb"), read_only=True) as duck:
@@ -181,7 +200,7 @@ def test_release_and_feedback_files_are_the_same(on_duckdb, on_postgres):
         assert (pg_home / "releases" / pg_id / name).read_bytes() == \
             (duck_home / "releases" / duck_id / name).read_bytes(), name
     reports = sorted((duck_home / "feedback").glob("*/*/findings.json"))
-    assert len(reports) == 7
+    assert len(reports) == 7 + len(AGENCY_FILES)
     for duck_file in reports:
         pg_file = pg_home / duck_file.relative_to(duck_home)
         duck_doc, pg_doc = json.loads(duck_file.read_text()), json.loads(pg_file.read_text())

@@ -58,3 +58,15 @@ def test_a_cell_the_file_withholds_hides_none_of_the_values_it_gives_as_free():
     # publishes as free (the sender's secondary confidentiality is its own) are published as they are.
     rows = [row("_T", 110), row("F", 14), {**row("M", None, "C"), "obs_status": "Q"}]
     assert cells(control(rows, set(), T)) == {"_T": (110, "A", "F"), "F": (14, "A", "F"), "M": (None, "Q", "C")}
+
+
+def test_the_audit_does_not_take_a_cell_the_file_withheld_for_a_small_count():
+    # Eurostat's ': c' on sexual exploitation (0302) above 904 CSAM offences (030221): a small-count C would be
+    # 1 to 4, which no value of 0302 can be, and the release was refused as "could not be audited". The
+    # restricted layer holds no value of it (true_value None): nothing to protect.
+    rows = [{**row("_Z", None, "C", ind="CJ_OFFENCES_RECORDED", offence="0302"), "obs_status": "Q",
+             "true_value": None},
+            row("_Z", 904, ind="CJ_OFFENCES_RECORDED", offence="030221")]
+    assert leaks(rows, t=T, children=set()) == []
+    published = {r["offence"]: r["obs_value"] for r in control(rows, set(), T)}
+    assert published == {"0302": None, "030221": 904}

@@ -143,3 +143,23 @@ def test_mnr_map_prints_or_writes_the_draft_and_refuses_bad_input(home, tmp_path
         assert main(argv) == 2, argv
         assert said in capsys.readouterr().err
     assert not home.exists()   # drafting writes nothing in the home
+
+
+def test_a_shipped_layout_with_a_new_breakdown_is_drafted_from_its_mapping_and_then_read_fully(home, tmp_path):
+    # crim_just by age (juveniles, adults): the shipped crim_just mapping reads the layout but not the age.
+    ages = {("NR", "PER_SUSP", "TOTAL", "ICCS030221", "BE"): ("310 ", "342 ", "351 p"),
+            ("NR", "PER_SUSP", "Y_LT18", "ICCS030221", "BE"): ("41 ", "39 ", "44 p"),
+            ("NR", "PER_SUSP", "Y_GE18", "ICCS030221", "BE"): ("269 ", "303 ", "307 p")}
+    path = tmp_path / "crim_just_age.tsv"
+    path.write_text(fx._tsv("freq,unit,leg_stat,age,iccs,geo", ages), encoding="utf-8")
+    (d,), _ = draft_file(path, "BEL")
+    assert d.mapping == "eurostat_crim_just"
+    doc = yaml.safe_load(d.text)
+    assert doc["id"] == "bel_eurostat_crim_just" and doc["columns"]["age"] == "age"
+    assert doc["codes"]["indicator"]["PER_SUSP"] == "CJ_SUSPECTS_ARRESTED"      # the shipped mapping's codes
+    assert "ignore" not in doc and "303" not in d.text                          # years are years; no counts echoed
+    folder = home / "mappings" / "BEL"
+    folder.mkdir(parents=True)
+    (folder / "crim_just_age.yaml").write_text(d.text.replace("draft: true", ""), encoding="utf-8")
+    drafts, notes = draft_file(path, "BEL")
+    assert drafts == [] and "with the mapping 'bel_eurostat_crim_just'" in notes[0]
