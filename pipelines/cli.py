@@ -128,11 +128,17 @@ def run_pipeline(countries: list[str] | None = None, progress=None) -> list[dict
 
 
 def _interrupted(error) -> bool:
-    """Whether a step failed because the run was interrupted (Dagster turns SIGINT into this error)."""
-    while error is not None:
-        if error.cls_name in {"DagsterExecutionInterruptedError", "KeyboardInterrupt"}:
+    """Whether a step failed because the run was interrupted: Dagster turns SIGINT into its own error, and a DuckDB
+    statement running at that moment ends with "Query interrupted" (then reached through the error's context)."""
+    todo = [error]
+    while todo:
+        e = todo.pop()
+        if e is None:
+            continue
+        if e.cls_name in {"DagsterExecutionInterruptedError", "KeyboardInterrupt"} or (
+                e.cls_name in {"RuntimeError", "InterruptException"} and "interrupted" in (e.message or "").lower()):
             return True
-        error = error.cause
+        todo += [e.cause, e.context]
     return False
 
 

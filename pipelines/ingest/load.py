@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -209,5 +210,7 @@ def write_raw(conn: Db, result: IngestResult) -> None:
         )
         conn.execute("commit")
     except Exception:
-        conn.execute("rollback")
+        # An interrupted or failed commit may have ended the transaction already: the first error is the one to see.
+        with contextlib.suppress(Exception):
+            conn.execute("rollback")
         raise
