@@ -102,10 +102,14 @@ def draft_file(path: Path, country: str) -> tuple[list[Draft], list[str]]:
 def draft_table(table: Table, country: str, file_name: str) -> Draft | None:
     """The draft mapping for one table, or None when the table is read fully as it is."""
     mapping, _ = mappings.find(table, country)
-    records, found, cm = extract_records(table, country, mapping)
+    _, found, cm = extract_records(table, country, mapping)
     header_idx = (cm.header_row - 1) if cm is not None else _guess_header(table)
     if header_idx is None:
-        return None if mapping is not None else _nothing(table, file_name)
+        if mapping is not None:
+            return None
+        raise DraftError(f"No table header was found in {file_name}" + (f", sheet '{table.sheet}'" if table.sheet
+                                                                         else "")
+                         + ": no row of the first 30 has the cells of a header above rows of data.")
     headers = list(table.rows[header_idx])
     block = _block(table, header_idx + (1 if cm is not None and cm.sub_headers else 0))
     reasons = [_plain(f) for f in found if f.rule_id in ("MISSING_COLUMN", "UNREAD_COLUMN", "UNREAD_BREAKDOWN",
@@ -149,11 +153,6 @@ def draft_table(table: Table, country: str, file_name: str) -> Draft | None:
     return Draft(table.sheet, text, reasons, mapping.id if mapping else None)
 
 
-def _nothing(table: Table, file_name: str):
-    raise DraftError(f"No table header was found in {file_name}" + (f", sheet '{table.sheet}'" if table.sheet else "")
-                     + ": no row of the first 30 has the cells of a header above rows of data.")
-
-
 def _plain(f) -> str:
     return f.message.split(". ")[0].rstrip(".")
 
@@ -162,18 +161,14 @@ def _guess_header(table: Table) -> int | None:
     """The header of a table no alias recognises: the first row of several text cells followed by a row with a
     number in it (title rows above hold one cell)."""
     rows = table.rows
-    best = None
     for idx, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         cells = [c for c in row if c.strip()]
         if len(cells) < 2 or any(parse_number(c, False) is not None and not _YEAR.match(c) for c in cells):
             continue
         nxt = next((r for r in rows[idx + 1:idx + 4] if any(c.strip() for c in r)), None)
         if nxt is not None and any(parse_number(c, False) is not None for c in nxt):
-            if best is None or len(cells) > len([c for c in rows[best] if c.strip()]):
-                best = idx
-            if best == idx:
-                return idx
-    return best
+            return idx
+    return None
 
 
 def _block(table: Table, header_idx: int) -> list[list[str]]:
@@ -238,7 +233,6 @@ def _guess(c: _Column, country: str, mapping) -> None:
 
 def _resolve_conflicts(columns: list[_Column]) -> None:
     """One column per field: the first with the strongest evidence keeps it; the others are left unread."""
-    strength = {True: 0, False: 1}
     by_field: dict[str, list[_Column]] = {}
     for c in columns:
         if c.field:
@@ -246,7 +240,7 @@ def _resolve_conflicts(columns: list[_Column]) -> None:
     for f, cs in by_field.items():
         if len(cs) < 2:
             continue
-        keep = sorted(cs, key=lambda c: (strength[not c.check], c.index))[0]
+        keep = min(cs, key=lambda c: (c.check, c.index))
         for c in cs:
             if c is not keep:
                 c.evidence = f"it also looks like {f} ({c.evidence}), but '{keep.header}' is read as {f}"
